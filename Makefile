@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both install everything first (Python packages into .venv, npm packages,
+# and the few Debian packages), so they work on a fresh machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_APPLICANTS ?= 500
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+DEBIAN_PACKAGES := xmlsec1 gettext
+TEST_DEBIAN_PACKAGES := chromium fonts-liberation
+
+.PHONY: setup test-setup demo test test-sqlite test-postgres serve lint format messages clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(BIN)/.installed node_modules/.installed
+	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+	@cd src/pauschale && ../../$(BIN)/pauschale compilemessages -v0
+
+test-setup: setup
+	@scripts/ensure-debian-packages $(TEST_DEBIAN_PACKAGES)
+	@scripts/ensure-services
+
+## The main job: a fresh SQLite database, the real institution lists, and
+## $(DEMO_APPLICANTS) invented applicants through the real HTTP and SAML flow.
+demo: setup
+	$(BIN)/pauschale demo --applicants $(DEMO_APPLICANTS) --out var/demo
+
+## Lint, then the whole suite on SQLite and again on PostgreSQL.
+test: test-setup lint test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+test-postgres:
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -m "not browser"
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format:
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+## The web server on http://127.0.0.1:8000 with the development identity provider.
+serve: setup
+	$(BIN)/pauschale dev_setup
+	$(BIN)/pauschale runserver 127.0.0.1:8000
+
+messages:
+	cd src/pauschale && for app in */locale; do (cd $${app%/locale} && ../../../$(BIN)/pauschale makemessages -l de -l en --no-obsolete); done
+
+clean:
+	rm -rf var/demo var/pauschale.sqlite3

@@ -1,0 +1,207 @@
+"""Settings shared by every environment. Values that differ come from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import structlog
+from django.utils.translation import gettext_lazy as _
+
+SRC_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = SRC_DIR.parent  # the repository root
+VAR_DIR = Path(os.environ.get("PAUSCHALE_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = False
+ALLOWED_HOSTS = [h for h in (env("DJANGO_ALLOWED_HOSTS") or "").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "djangosaml2",
+    "django_tasks",
+    "django_tasks_db",
+    # The domain, in the order of the path of one application (DESIGN.md).
+    "pauschale.programs",
+    "pauschale.registry",
+    "pauschale.waitingroom",
+    "pauschale.identity",
+    "pauschale.applications",
+    "pauschale.decisions",
+    "pauschale.payouts",
+    "pauschale.backoffice",
+    "pauschale.audit",
+    "pauschale.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",
+]
+
+ROOT_URLCONF = "pauschale.config.urls"
+WSGI_APPLICATION = "pauschale.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "pauschale" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pauschale.sqlite3'}",
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the live server of the demo read while a command writes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 30}
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# The applicant's session ends with the browser and at most after one hour.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 3600
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [SRC_DIR / "pauschale" / "locale"]
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [
+    SRC_DIR / "pauschale" / "static",
+    ("kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- pauschale -----------------------------------------------------------------
+
+# Key of the keyed hashes (HMAC-SHA256) of access codes, PINs, person keys and
+# identity-provider subjects. Changing it invalidates every issued code.
+PAUSCHALE_HMAC_KEY = env("PAUSCHALE_HMAC_KEY")
+# Salt for the field encryption of personal data (IBAN, names); the key itself is
+# derived from SECRET_KEY by django-fernet-encrypted-fields.
+SALT_KEY = env("PAUSCHALE_FIELD_SALT")
+
+# A fixed point in time to run the clock from ("2023-03-20T09:00:00+01:00"),
+# for demos and tests; empty in production.
+PAUSCHALE_CLOCK_START = env("PAUSCHALE_CLOCK_START", "")
+
+PAUSCHALE_PROGRAM_DIR = BASE_DIR / "programs"
+PAUSCHALE_DATA_DIR = BASE_DIR / "data"
+PAUSCHALE_PAYMENT_DIR = Path(env("PAUSCHALE_PAYMENT_DIR") or VAR_DIR / "payments")
+
+# The development identity provider is a real SAML IdP inside the project. It is
+# never mounted unless this is true.
+PAUSCHALE_DEV_IDP = False
+
+# SAML (djangosaml2); the service provider configuration is built by
+# pauschale.identity.saml_config from these values.
+SAML_SP_ENTITY_ID = env("SAML_SP_ENTITY_ID", "https://pauschale.example/saml2/metadata")
+SAML_BASE_URL = env("SAML_BASE_URL", "http://127.0.0.1:8000")
+SAML_KEY_DIR = Path(env("SAML_KEY_DIR") or VAR_DIR / "saml")
+SAML_IDP_METADATA = env("SAML_IDP_METADATA", "")  # file path or https URL of BundID
+SAML_ONLINE_SERVICE_ID = env("SAML_ONLINE_SERVICE_ID", "")
+SAML_ORGANIZATION_DISPLAY_NAME = env("SAML_ORGANIZATION_DISPLAY_NAME", "Einmalzahlung")
+SAML_CONFIG_LOADER = "pauschale.identity.saml_config.sp_config"
+SAML_SESSION_COOKIE_NAME = "saml_session"
+SAML_SESSION_COOKIE_SAMESITE = "None"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+SAML_IGNORE_LOGOUT_ERRORS = True
+LOGIN_URL = "/backoffice/login/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": structlog.processors.JSONRenderer(sort_keys=True),
+            "foreign_pre_chain": [
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Both log whole SAML messages and attribute values at DEBUG and INFO.
+        "saml2": {"level": "WARNING"},
+        "djangosaml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
