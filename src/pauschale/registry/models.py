@@ -20,13 +20,17 @@ class Land(models.Model):
 class Authority(models.Model):
     """The zuständige Stelle of a Land: decides and pays for one program."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="authorities")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="authorities"
+    )
     land = models.ForeignKey(Land, on_delete=models.PROTECT, related_name="authorities")
     name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "land"], name="one_authority_per_land")
+            models.UniqueConstraint(
+                fields=["program", "land"], name="one_authority_per_land"
+            )
         ]
 
     def __str__(self) -> str:
@@ -42,20 +46,24 @@ class Institution(models.Model):
         BERUFSKOLLEG = "berufskolleg", "Berufskolleg"
         FACHSCHULE = "fachschule", "Berufsfach-/Fachschule"
 
-    land = models.ForeignKey(Land, on_delete=models.PROTECT, related_name="institutions")
+    land = models.ForeignKey(
+        Land, on_delete=models.PROTECT, related_name="institutions"
+    )
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     city = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=40)
     """Which list the record was imported from (``hsk-destatis``, ``nrw-schulen``…)."""
-    external_id = models.CharField(max_length=64)
-    """The institution's number in that list."""
+    external_id = models.CharField(max_length=300)
+    """The institution's number in that list (the name where the list has none)."""
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["land", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="institution_source_key")
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="institution_source_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -66,7 +74,9 @@ class AccessCodeBatch(models.Model):
     """One request of an institution for a number of access codes."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="batches")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="batches"
+    )
     size = models.PositiveIntegerField()
     with_pins = models.BooleanField()
     created_at = models.DateTimeField()
@@ -85,8 +95,12 @@ class AccessCode(models.Model):
     """
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="access_codes")
-    batch = models.ForeignKey(AccessCodeBatch, on_delete=models.PROTECT, related_name="codes")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="access_codes"
+    )
+    batch = models.ForeignKey(
+        AccessCodeBatch, on_delete=models.PROTECT, related_name="codes"
+    )
     code_hash = models.CharField(max_length=64, unique=True)
     pin_hash = models.CharField(max_length=64, blank=True)
     pin_failures = models.PositiveSmallIntegerField(default=0)
@@ -105,6 +119,10 @@ class AccessCode(models.Model):
     @property
     def has_pin(self) -> bool:
         return bool(self.pin_hash)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
     @property
     def land_id(self) -> str:
