@@ -67,3 +67,30 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"application {self.pk}"
+
+
+class EntryRefusal(models.Model):
+    """One refused attempt to start an application (wrong code, Land or PIN).
+
+    Holds no personal data and no code: only what went wrong, where and when, so
+    that operators can see refusals per hour and spot guessing.
+    """
+
+    class Reason(models.TextChoices):
+        UNKNOWN_CODE = "unknown_code", "Zugangscode unbekannt"
+        CODE_REVOKED = "code_revoked", "Zugangscode gesperrt"
+        WRONG_LAND = "wrong_land", "falsches Land"
+        WINDOW_CLOSED = "window_closed", "Antragszeitraum geschlossen"
+        PIN_MISSING = "pin_missing", "PIN fehlt"
+        PIN_WRONG = "pin_wrong", "PIN falsch"
+        PIN_LOCKED = "pin_locked", "PIN gesperrt"
+        PIN_NOT_ISSUED = "pin_not_issued", "Anmeldung ohne PIN nicht ausreichend"
+        OTHER_PERSON = "other_person", "Zugangscode von anderer Person eingelöst"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT)
+    land = models.ForeignKey(Land, on_delete=models.PROTECT, null=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "at"])]

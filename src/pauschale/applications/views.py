@@ -1,0 +1,173 @@
+"""The applicant's pages: code entry, PIN, form, status.
+
+Views are thin: they read the session, call one action of ``services`` and
+choose the next page.
+"""
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pauschale.identity.session import clear_identity, get_identity
+from pauschale.programs.models import Program
+from pauschale.registry.models import AccessCode
+
+from . import services
+from .flow import Flow, end_flow, get_flow, save_flow, start_flow
+from .forms import ApplicationForm, PinForm, StartForm
+from .messages import refusal_text
+from .models import Application
+
+
+def program_list(request):
+    programs = list(Program.objects.order_by("slug"))
+    if len(programs) == 1:
+        return redirect("applications:start", slug=programs[0].slug)
+    return render(request, "applications/program_list.html", {"programs": programs})
+
+
+def _program(slug: str) -> Program:
+    return get_object_or_404(Program, slug=slug)
+
+
+def _login_url(program: Program) -> str:
+    next_url = reverse("applications:continue", kwargs={"slug": program.slug})
+    return f"{reverse('identity:login')}?{urlencode({'next': next_url})}"
+
+
+def start(request, slug):
+    program = _program(slug)
+    form = StartForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            code = services.check_code_entry(
+                program, form.cleaned_data["access_code"], form.cleaned_data["land"]
+            )
+        except services.EntryRefused as refused:
+            form.add_error(None, refusal_text(refused.reason))
+        else:
+            clear_identity(request)
+            start_flow(request, Flow(program.slug, code.pk, form.cleaned_data["land"]))
+            return HttpResponseRedirect(_login_url(program))
+    return render(request, "applications/start.html", {"program": program, "form": form})
+
+
+def _flow_and_identity(request, program):
+    """The session's flow and identity, or a redirect back to the start."""
+    flow = get_flow(request, program.slug)
+    identity = get_identity(request)
+    if flow is None or identity is None:
+        return None, None, redirect("applications:start", slug=program.slug)
+    return flow, identity, None
+
+
+def continue_after_login(request, slug):
+    """Where the login returns to: choose PIN, form or status."""
+    program = _program(slug)
+    flow, identity, back = _flow_and_identity(request, program)
+    if back:
+        return back
+
+    application = Application.objects.filter(access_code_id=flow.access_code_id).first()
+    if application is not None:
+        if services.is_same_person(application, identity):
+            return redirect("applications:status", slug=slug)
+        return _refused(request, program, services.refuse(program, "other_person", flow.land))
+
+    if services.needs_pin(program, identity) and not flow.pin_verified:
+        code = AccessCode.objects.get(pk=flow.access_code_id)
+        if not code.has_pin:
+            refused = services.refuse(program, "pin_not_issued", flow.land)
+            return _refused(request, program, refused)
+        return redirect("applications:pin", slug=slug)
+    return redirect("applications:form", slug=slug)
+
+
+def _refused(request, program, refused: services.EntryRefused):
+    context = {"program": program, "message": refusal_text(refused.reason), "reason": refused.reason}
+    return render(request, "applications/refused.html", context, status=403)
+
+
+def pin(request, slug):
+    program = _program(slug)
+    flow, identity, back = _flow_and_identity(request, program)
+    if back:
+        return back
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = AccessCode.objects.select_related("institution").get(pk=flow.access_code_id)
+        try:
+            services.check_pin(program, code, form.cleaned_data["pin"])
+        except services.EntryRefused as refused:
+            if refused.reason == "pin_locked":
+                return _refused(request, program, refused)
+            form.add_error("pin", refusal_text(refused.reason, refused.attempts_left))
+        else:
+            flow.pin_verified = True
+            save_flow(request, flow)
+            return redirect("applications:form", slug=slug)
+    return render(request, "applications/pin.html", {"program": program, "form": form})
+
+
+def application_form(request, slug):
+    program = _program(slug)
+    flow, identity, back = _flow_and_identity(request, program)
+    if back:
+        return back
+    if services.needs_pin(program, identity) and not flow.pin_verified:
+        return redirect("applications:continue", slug=slug)
+
+    initial = {"account_holder": f"{identity.given_names} {identity.family_name}"}
+    form = ApplicationForm(request.POST or None, program=program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_application(
+                program=program,
+                access_code_id=flow.access_code_id,
+                land=flow.land,
+                identity=identity,
+                pin_verified=flow.pin_verified,
+                account_holder=form.cleaned_data["account_holder"],
+                iban=form.cleaned_data["iban"],
+                declarations=form.confirmed_declarations(),
+            )
+        except services.AlreadySubmitted:
+            pass
+        return redirect("applications:status", slug=slug)
+    context = {"program": program, "form": form, "identity": identity}
+    return render(request, "applications/form.html", context)
+
+
+def status(request, slug):
+    program = _program(slug)
+    flow, identity, back = _flow_and_identity(request, program)
+    if back:
+        return back
+    application = (
+        Application.objects.select_related("decision", "land")
+        .filter(access_code_id=flow.access_code_id)
+        .first()
+    )
+    if application is None:
+        return redirect("applications:continue", slug=slug)
+    if not services.is_same_person(application, identity):
+        return _refused(request, program, services.refuse(program, "other_person", flow.land))
+    context = {
+        "program": program,
+        "application": application,
+        "decision": getattr(application, "decision", None),
+        "payment": application.payments.order_by("-pk").first(),
+    }
+    return render(request, "applications/status.html", context)
+
+
+@require_POST
+def logout(request, slug):
+    program = _program(slug)
+    end_flow(request)
+    clear_identity(request)
+    request.session.flush()
+    return redirect("applications:start", slug=program.slug)

@@ -1,0 +1,11 @@
+from django import template
+
+from pauschale.decisions.reasons import reason_text as _reason_text
+
+register = template.Library()
+
+
+@register.filter
+def reason_text(code: str) -> str:
+    """The applicant's sentence for a decision reason code."""
+    return _reason_text(code)
