@@ -169,6 +169,9 @@ PAUSCHALE_DEV_IDP = False
 SAML_SP_ENTITY_ID = env("SAML_SP_ENTITY_ID", "https://pauschale.example/saml2/metadata")
 SAML_BASE_URL = env("SAML_BASE_URL", "http://127.0.0.1:8000")
 SAML_KEY_DIR = Path(env("SAML_KEY_DIR") or VAR_DIR / "saml")
+# Generate a missing key pair in SAML_KEY_DIR on first use (development and tests
+# only); in production a missing key pair is a configuration error.
+SAML_GENERATE_KEYS = False
 SAML_IDP_METADATA = env("SAML_IDP_METADATA", "")  # file path or https URL of BundID
 SAML_ONLINE_SERVICE_ID = env("SAML_ONLINE_SERVICE_ID", "")
 SAML_ORGANIZATION_DISPLAY_NAME = env("SAML_ORGANIZATION_DISPLAY_NAME", "Einmalzahlung")

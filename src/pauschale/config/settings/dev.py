@@ -11,6 +11,7 @@ SALT_KEY = env("PAUSCHALE_FIELD_SALT", "dev-only-salt")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 PAUSCHALE_DEV_IDP = True
+SAML_GENERATE_KEYS = True
 # The program window of 2023 has long closed; run the clock from a day inside it.
 PAUSCHALE_CLOCK_START = env("PAUSCHALE_CLOCK_START", "2023-03-20T09:00:00+01:00")
 

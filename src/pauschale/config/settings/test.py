@@ -1,5 +1,8 @@
 """The test suite. DATABASE_URL chooses PostgreSQL; without it, SQLite in memory."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import DATABASES, env
 
@@ -9,6 +12,10 @@ PAUSCHALE_HMAC_KEY = "test-hmac-key"
 SALT_KEY = "test-salt"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 PAUSCHALE_DEV_IDP = True
+SAML_GENERATE_KEYS = True
+# Generated test keys never go into the repository (var/); the identity tests
+# use a fresh directory of their own.
+SAML_KEY_DIR = Path(tempfile.gettempdir()) / "pauschale-test-saml-keys"
 PAUSCHALE_CLOCK_START = ""
 SAML_SESSION_COOKIE_SAMESITE = "Lax"
 
