@@ -43,7 +43,7 @@ def check_code_entry(program: Program, code_text: str, land: str) -> AccessCode:
 
     A code that was already used is let through: its holder may look at the status.
     """
-    code = find_code(program, code_text)
+    code = find_code(program, code_text, include_revoked=True)
     if code is None:
         raise refuse(program, Reason.UNKNOWN_CODE, land)
     if code.revoked_at is not None:
