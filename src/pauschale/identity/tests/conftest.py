@@ -91,3 +91,31 @@ def log_in(client, person="hoch", next_path="/antrag/", **custom):
 def session_identity(client) -> VerifiedIdentity | None:
     data = client.session.get(SESSION_KEY)
     return VerifiedIdentity.from_dict(data) if data else None
+
+
+def verified_request(client, next_path="/antrag/"):
+    """Start a login at our SP and let the dev IdP verify its AuthnRequest.
+
+    Returns the IdP ``VerifiedRequest`` and the RelayState, so that a test can
+    build a response of its own making.
+    """
+    from pauschale.identity.devidp.protocol import (
+        IncomingRequest,
+        idp_server,
+        verify_request,
+    )
+
+    _action, fields = start_login(client, next_path)
+    incoming = IncomingRequest(
+        saml_request=fields["SAMLRequest"],
+        binding="post",
+        relay_state=fields["RelayState"],
+    )
+    return verify_request(idp_server(), incoming), fields["RelayState"]
+
+
+def post_to_acs(client, response_xml: str, relay_state: str = ""):
+    from pauschale.identity.devidp.protocol import encode_response
+
+    data = {"SAMLResponse": encode_response(response_xml), "RelayState": relay_state}
+    return client.post("/saml2/acs/", data)
