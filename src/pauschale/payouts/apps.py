@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PayoutsConfig(AppConfig):
     name = "pauschale.payouts"
     label = "payouts"
+
+    def ready(self) -> None:
+        from pauschale.decisions.signals import decision_recorded
+
+        from .receivers import on_decision_recorded
+
+        decision_recorded.connect(
+            on_decision_recorded, dispatch_uid="payouts.create_payment"
+        )

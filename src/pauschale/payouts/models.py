@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+
 from encrypted_fields.fields import EncryptedCharField
 
 from pauschale.applications.models import Application
@@ -20,13 +21,17 @@ class Payment(models.Model):
         RETURNED = "returned", "zurückgekommen"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT)
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="payments"
+    )
     land = models.ForeignKey(Land, on_delete=models.PROTECT)
     amount_cents = models.PositiveIntegerField()
     creditor_name = EncryptedCharField(max_length=200)
     iban = EncryptedCharField(max_length=34)
     end_to_end_id = models.CharField(max_length=35, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -39,7 +44,9 @@ class Payment(models.Model):
                 condition=~Q(status="returned"),
                 name="one_live_payment_per_application",
             ),
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="payment_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,7 +62,9 @@ class PaymentRun(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT)
     land = models.ForeignKey(Land, on_delete=models.PROTECT)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PREPARED
+    )
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=150)
     execution_date = models.DateField()
@@ -71,8 +80,15 @@ class PaymentRunItem(models.Model):
     guarantee that no payment is ever in two runs."""
 
     run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="items")
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="run_item")
-    file = models.ForeignKey("PaymentFile", on_delete=models.PROTECT, null=True, related_name="items")
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="run_item"
+    )
+    file = models.ForeignKey(
+        "PaymentFile", on_delete=models.PROTECT, null=True, related_name="items"
+    )
+
+    def __str__(self) -> str:
+        return f"payment {self.payment_id} in run {self.run_id}"
 
 
 class PaymentFile(models.Model):
@@ -88,7 +104,9 @@ class PaymentFile(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "sequence"], name="file_sequence_per_run")
+            models.UniqueConstraint(
+                fields=["run", "sequence"], name="file_sequence_per_run"
+            )
         ]
 
     def __str__(self) -> str:
