@@ -40,7 +40,7 @@ class PersonForm(forms.Form):
         label=_("Trust level"),
         choices=TRUST_LEVEL_CHOICES,
         coerce=int,
-        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        widget=forms.RadioSelect(attrs={"class": "kern-form-check__radio"}),
     )
 
     def person(self) -> DevPerson:

@@ -107,6 +107,7 @@ def test_login_page_offers_presets_and_own_person_form(client):
         "trust_level",
     } <= names
     assert page.find("script") is None  # nothing needs JavaScript
+    assert "Niveau 1 – basis (Benutzername und Passwort)" in page.get_text()
 
 
 def test_invalid_own_person_shows_the_form_again(client):
