@@ -1,0 +1,52 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pauschale.demo.runner import run_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the whole payment cycle on a fresh SQLite database: program, real "
+        "institution lists, access codes, invented applicants through the live HTTP "
+        "and SAML flow, payment runs with pain.001 files."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--applicants", type=int, default=500)
+        parser.add_argument("--out", type=Path, default=Path("var/demo"))
+        parser.add_argument("--seed", type=int, default=2023)
+
+    def handle(self, *args, applicants, out, seed, **options):
+        if applicants < 1:
+            raise CommandError("--applicants must be at least 1")
+        started = time.monotonic()
+        summary, run = run_demo(applicants, out, seed)
+        self.stdout.write(report(summary, out, time.monotonic() - started))
+        if run.failures:
+            raise CommandError(f"{len(run.failures)} problem(s); see 'problems' in summary.json")
+
+
+def report(summary: dict, out: Path, seconds: float) -> str:
+    lines = [
+        f"Demo of {summary['program']} finished in {seconds:.0f} s.",
+        f"  Institutions: {summary['institutions']} in {summary['lands']} Länder",
+        f"  Access codes issued: {summary['codes_issued']}, redeemed: {summary['codes_redeemed']}",
+        f"  Applicants: {summary['applicants']}; applications: {summary['applications']} "
+        f"({summary['approved']} approved, {summary['rejected']} rejected)",
+        f"  Refused at entry: {_counts(summary['refused_at_entry'])}",
+        f"  Rejections by reason: {_counts(summary['rejections_by_reason'])}",
+        f"  Form errors corrected by the applicant: {_counts(summary['form_errors'])}",
+        f"  Payments: {summary['payments']} totalling {summary['total_amount_eur']} EUR "
+        f"in {len(summary['payment_files'])} pain.001 file(s) under {out / 'payments'}",
+        f"  Summary: {out / 'summary.json'}",
+    ]
+    for problem in summary["problems"]:
+        lines.append(f"  PROBLEM: {problem}")
+    return "\n".join(lines)
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
