@@ -17,9 +17,11 @@ AKDB_NS = "https://www.akdb.de/request/2018/09"
 CLASSIC_UI_NS = "https://www.akdb.de/request/2018/09/classic-ui/v1"
 NAMESPACE_PREFIXES = {"akdb": AKDB_NS, "classic-ui": CLASSIC_UI_NS}
 
-# Login methods in BundID's order. Every method that can deliver a bPK2 and a
-# verified or self-declared identity is on; the regional and foreign ones that
-# this platform cannot tell apart from a German resident are off.
+# Login methods in BundID's order. On: the user-name account and the verified
+# methods (eID card, EU eID via eIDAS, ELSTER certificate). Off: Bavaria's own
+# Authega account, the Ukrainian Diia app and FINK.
+# TODO: which methods a program admits is the program owner's decision, not
+# code's — can go when the program definition names its login methods.
 AUTHN_METHODS = {
     "Authega": False,
     "Benutzername": True,

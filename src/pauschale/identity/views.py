@@ -94,6 +94,11 @@ class AssertionConsumerServiceView(djangosaml2_views.AssertionConsumerServiceVie
     decryption, audience, InResponseTo and lifetime before ``authenticate_user``.
     """
 
+    def post(self, request, *args, **kwargs):
+        if "SAMLResponse" not in request.POST:
+            return self.handle_acs_failure(request)
+        return super().post(request, *args, **kwargs)
+
     def authenticate_user(
         self,
         request,

@@ -88,6 +88,19 @@ def log_in(client, person="hoch", next_path="/antrag/", **custom):
     return client.get(acs["Location"])
 
 
+def saml_session(client) -> dict:
+    """What djangosaml2's own session (the ``saml_session`` cookie) holds."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    cookie = client.cookies.get(settings.SAML_SESSION_COOKIE_NAME)
+    if not cookie or not cookie.value:
+        return {}
+    store = import_module(settings.SESSION_ENGINE).SessionStore(cookie.value)
+    return dict(store.items())
+
+
 def session_identity(client) -> VerifiedIdentity | None:
     data = client.session.get(SESSION_KEY)
     return VerifiedIdentity.from_dict(data) if data else None

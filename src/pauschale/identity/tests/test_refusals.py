@@ -24,6 +24,7 @@ from .conftest import (
     log_in,
     open_idp_login,
     post_to_acs,
+    saml_session,
     session_identity,
     verified_request,
 )
@@ -46,7 +47,8 @@ def round_trips():
 def assert_refused(client, response, round_trips, failure_class):
     assert response.status_code == 403
     assert session_identity(client) is None
-    assert "identity_pending" not in client.session.keys()
+    assert "identity_pending" not in saml_session(client)
+    assert "_saml2_identities" not in saml_session(client)
     assert round_trips[-1]["outcome"] == "failure"
     assert round_trips[-1]["failure_class"] == failure_class
     # Nothing can complete the refused login afterwards.
@@ -107,6 +109,9 @@ def test_replayed_response_is_refused(client, round_trips):
     form = response_page.find("form", attrs={"data-autosubmit": True})
     fields = form_fields(form)
     assert client.post("/saml2/acs/", fields).status_code == 302
+    # Between ACS and completion the SAML session holds our identity only.
+    assert "identity_pending" in saml_session(client)
+    assert "_saml2_identities" not in saml_session(client)
     client.get("/saml2/complete/")
     client.session.flush()
 
@@ -145,6 +150,14 @@ def test_garbage_is_refused(client, round_trips):
 
     assert response.status_code == 403
     assert session_identity(client) is None
+
+
+def test_post_without_saml_response_is_refused(client, round_trips):
+    verified_request(client)
+
+    response = client.post("/saml2/acs/", {})
+
+    assert_refused(client, response, round_trips, "invalid")
 
 
 def test_complete_without_login_is_refused(client):

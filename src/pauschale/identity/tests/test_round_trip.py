@@ -6,7 +6,7 @@ from pauschale.identity.session import VerifiedIdentity
 from pauschale.identity.signals import saml_round_trip
 from pauschale.programs.spec import TrustLevel
 
-from .conftest import log_in, session_identity
+from .conftest import log_in, saml_session, session_identity
 
 
 @pytest.mark.parametrize(
@@ -116,11 +116,14 @@ def test_next_must_be_a_local_path(client):
     assert response["Location"] == "/"
 
 
-def test_no_django_user_is_created(client, django_user_model):
+def test_no_django_user_is_created_and_the_saml_session_is_emptied(
+    client, django_user_model
+):
     log_in(client)
 
     assert django_user_model.objects.count() == 0
     assert "_auth_user_id" not in client.session
+    assert saml_session(client) == {}
 
 
 def test_repr_reveals_no_personal_data(client):
