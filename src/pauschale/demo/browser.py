@@ -48,7 +48,7 @@ class ApplicantBrowser:
         self.last: Page | None = None
 
     def _page(self, response: requests.Response) -> Page:
-        page = Page(response.url, response.status_code, BeautifulSoup(response.text, "html.parser"))
+        page = Page(response.url, response.status_code, BeautifulSoup(response.text, "lxml"))
         self.last = page
         return self._follow_saml_forms(page)
 
@@ -85,7 +85,7 @@ class ApplicantBrowser:
                 return page
             data = {t["name"]: t.get("value", "") for t in form.find_all("input") if t.get("name")}
             response = self.session.post(urljoin(page.url, form["action"]), data=data, timeout=PROGRAM_TIMEOUT)
-            page = Page(response.url, response.status_code, BeautifulSoup(response.text, "html.parser"))
+            page = Page(response.url, response.status_code, BeautifulSoup(response.text, "lxml"))
             self.last = page
         raise DemoFlowError("too many SAML forms in a row")
 

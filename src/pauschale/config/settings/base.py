@@ -81,6 +81,15 @@ TEMPLATES = [
     },
 ]
 
+# WAL lets readers go on while one request writes; IMMEDIATE transactions take
+# the write lock at BEGIN, so that two requests of a threaded server wait for
+# each other (timeout) instead of failing with "database is locked".
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pauschale.sqlite3'}",
@@ -88,11 +97,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the live server of the demo read while a command writes.
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 30}
-    )
+    DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
