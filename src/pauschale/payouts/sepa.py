@@ -23,11 +23,16 @@ from pathlib import Path
 
 from lxml import etree
 
+from pauschale.common.log import get_logger
+
+log = get_logger(__name__)
+
 PAIN_001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 PAIN_001_XSD = "pain.001.001.09.xsd"
 MAX_NAME_LENGTH = 70
 MAX_REMITTANCE_LENGTH = 140
 MAX_IDENTIFIER_LENGTH = 35
+NOT_PROVIDED = "NOTPROVIDED"
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,35}$")
 """MsgId, PmtInfId and EndToEndId: the safe subset of the SEPA character set."""
 
@@ -330,6 +335,17 @@ def _write_payment_information(w: _Writer, message: Message) -> None:
     w.leaf("ChrgBr", "SLEV")
 
 
+def _creditor_name(transfer: Transfer) -> str:
+    name = to_sepa_text(transfer.creditor_name, MAX_NAME_LENGTH)
+    if name:
+        return name
+    # A name in a script without Latin letters leaves nothing. The bank credits
+    # by IBAN, so the transfer goes out with the placeholder SEPA uses for
+    # missing text rather than the whole file failing the XSD.
+    log.warning("sepa_creditor_name_empty", end_to_end_id=transfer.end_to_end_id)
+    return NOT_PROVIDED
+
+
 def _write_transfers(w: _Writer, transfers: Iterable[Transfer]) -> tuple[int, int]:
     count = total = 0
     for transfer in transfers:
@@ -341,7 +357,7 @@ def _write_transfers(w: _Writer, transfers: Iterable[Transfer]) -> tuple[int, in
             # IBAN only: within SEPA the creditor's BIC is optional, and a
             # domestic or EEA transfer needs no creditor address.
             with w.element("Cdtr"):
-                w.leaf("Nm", to_sepa_text(transfer.creditor_name, MAX_NAME_LENGTH))
+                w.leaf("Nm", _creditor_name(transfer))
             with w.element("CdtrAcct"), w.element("Id"):
                 w.leaf("IBAN", transfer.creditor_iban)
             with w.element("RmtInf"):

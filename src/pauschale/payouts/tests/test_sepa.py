@@ -205,3 +205,15 @@ def test_not_well_formed_file_is_reported(tmp_path):
 
     with pytest.raises(SepaValidationError, match="not well-formed"):
         validate_pain001(path)
+
+
+def test_name_without_latin_letters_goes_out_as_not_provided(tmp_path, caplog):
+    path = tmp_path / "EPP-BY-1-1.xml"
+
+    write_pain001(path, _message(3, 60_000), _transfers(3, creditor_name="李小龙"))
+
+    root = etree.parse(path).getroot()
+    names = root.xpath("//p:Cdtr/p:Nm/text()", namespaces=NS)
+    assert names[1] == "NOTPROVIDED"
+    assert "sepa_creditor_name_empty" in caplog.text
+    assert "李" not in caplog.text
