@@ -23,3 +23,19 @@ def program(db):
     from pauschale.programs.services import install_program
 
     return install_program(EPPSG_TOML)
+
+
+@pytest.fixture(scope="session")
+def saml_key_dir(tmp_path_factory):
+    """One set of generated SAML keys for the whole run, never in the repository."""
+    return tmp_path_factory.mktemp("saml-keys")
+
+
+@pytest.fixture
+def saml_settings(settings, saml_key_dir):
+    """Service provider and development IdP talking to each other in-process."""
+    settings.SAML_KEY_DIR = saml_key_dir
+    settings.SAML_BASE_URL = "http://testserver"
+    settings.SAML_IDP_METADATA = ""
+    settings.SAML_ONLINE_SERVICE_ID = "BMI-TEST-0001"
+    return settings

@@ -147,6 +147,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Serve static files straight from the app and npm directories too, so that the
+# development server, the demo and the browser tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- pauschale -----------------------------------------------------------------

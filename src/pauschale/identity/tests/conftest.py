@@ -12,18 +12,9 @@ from pauschale.identity.session import SESSION_KEY, VerifiedIdentity
 BASE_URL = "http://testserver"
 
 
-@pytest.fixture(scope="session")
-def saml_key_dir(tmp_path_factory):
-    """One set of generated keys for the whole run, never in the repository."""
-    return tmp_path_factory.mktemp("saml-keys")
-
-
 @pytest.fixture(autouse=True)
-def _saml_settings(settings, saml_key_dir, db):
-    settings.SAML_KEY_DIR = saml_key_dir
-    settings.SAML_BASE_URL = BASE_URL
-    settings.SAML_IDP_METADATA = ""
-    settings.SAML_ONLINE_SERVICE_ID = "BMI-TEST-0001"
+def _saml_settings(saml_settings, db):
+    assert saml_settings.SAML_BASE_URL == BASE_URL
 
 
 def form_fields(form) -> dict:
