@@ -2,6 +2,7 @@
 
 from array import array
 from collections.abc import Iterable, Iterator
+from datetime import date
 from itertools import islice
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def _lands_to_pay(program: Program, lands: Iterable[str] | None) -> list[str]:
     return codes
 
 
-def _preview_run(program: Program, land: str, due, actor: str) -> PaymentRun:
+def _preview_run(program: Program, land: str, due: date, actor: str) -> PaymentRun:
     totals = Payment.objects.filter(
         program=program, land_id=land, status=Payment.Status.OPEN
     ).aggregate(count=Count("id"), total=Sum("amount_cents"))
@@ -178,7 +179,9 @@ def _preview_run(program: Program, land: str, due, actor: str) -> PaymentRun:
     )
 
 
-def _create_run(program: Program, land: str, due, *, out_dir: Path, actor: str):
+def _create_run(
+    program: Program, land: str, due: date, *, out_dir: Path, actor: str
+) -> PaymentRun | None:
     written: list[Path] = []
     try:
         with transaction.atomic():
@@ -258,7 +261,9 @@ def _claim_open_payments(run: PaymentRun) -> _Claimed:
     return claimed
 
 
-def _insert_items(run: PaymentRun, batch: tuple[tuple[int, int], ...]):
+def _insert_items(
+    run: PaymentRun, batch: tuple[tuple[int, int], ...]
+) -> Iterable[tuple[int, int]]:
     try:
         with transaction.atomic():
             PaymentRunItem.objects.bulk_create(
