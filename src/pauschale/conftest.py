@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-import pytest
 from django.conf import settings
+
+import pytest
 
 from pauschale.common import clock
 
@@ -19,9 +20,11 @@ def _reset_clock():
 
 @pytest.fixture
 def program(db):
-    """The real EPPSG program definition, installed."""
+    """The real EPPSG program definition, installed, with the 16 Länder."""
     from pauschale.programs.services import install_program
+    from pauschale.registry.services import ensure_lands
 
+    ensure_lands()  # a transactional test before this one flushed the seeded rows
     return install_program(EPPSG_TOML)
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
 from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 
@@ -50,7 +51,9 @@ class PinForm(forms.Form):
 
 def iban_problem(exc: Exception) -> str:
     """A sentence for the applicant about what is wrong with an IBAN."""
-    if isinstance(exc, iban_errors.InvalidChecksumDigits | iban_errors.InvalidBBANChecksum):
+    if isinstance(
+        exc, iban_errors.InvalidChecksumDigits | iban_errors.InvalidBBANChecksum
+    ):
         return _("The check digits of this IBAN do not match; is there a typo?")
     if isinstance(exc, iban_errors.InvalidLength):
         return _("This IBAN has the wrong number of characters for its country.")
@@ -67,7 +70,9 @@ class ApplicationForm(forms.Form):
     )
     iban = forms.CharField(
         label=_("IBAN"),
-        help_text=_("The account the payment goes to, e.g. DE12 3456 7890 1234 5678 90."),
+        help_text=_(
+            "The account the payment goes to, e.g. DE12 3456 7890 1234 5678 90."
+        ),
         max_length=42,
         widget=forms.TextInput(
             attrs={"class": INPUT, "autocomplete": "off", "spellcheck": "false"}
@@ -83,7 +88,9 @@ class ApplicationForm(forms.Form):
                 label=declaration.text.get(language),
                 required=True,
                 error_messages={"required": _("Please confirm this declaration.")},
-                widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
+                widget=forms.CheckboxInput(
+                    attrs={"class": "kern-form-check__checkbox"}
+                ),
             )
 
     def declaration_fields(self):
@@ -94,7 +101,11 @@ class ApplicationForm(forms.Form):
             return IBAN(self.cleaned_data["iban"]).compact
         except iban_errors.SchwiftyException as exc:
             # schwifty's own messages repeat the IBAN; ours never do.
-            raise forms.ValidationError(iban_problem(exc), code="iban_invalid") from None
+            raise forms.ValidationError(
+                iban_problem(exc), code="iban_invalid"
+            ) from None
 
     def confirmed_declarations(self) -> list[str]:
-        return [d for d in self.declaration_ids if self.cleaned_data.get(f"declaration_{d}")]
+        return [
+            d for d in self.declaration_ids if self.cleaned_data.get(f"declaration_{d}")
+        ]

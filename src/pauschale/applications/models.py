@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField
 
 from pauschale.programs.models import Program
@@ -23,10 +24,16 @@ class Application(models.Model):
         PAPER = "paper", "Papierantrag"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT)
-    access_code = models.OneToOneField(AccessCode, on_delete=models.PROTECT, related_name="application")
+    access_code = models.OneToOneField(
+        AccessCode, on_delete=models.PROTECT, related_name="application"
+    )
     land = models.ForeignKey(Land, on_delete=models.PROTECT)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.ONLINE
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
     submitted_at = models.DateTimeField()
 
     subject_key = models.CharField(max_length=64, blank=True)
@@ -94,3 +101,6 @@ class EntryRefusal(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["program", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reason} at {self.at:%Y-%m-%d %H:%M}"

@@ -32,8 +32,12 @@ class AlreadySubmitted(Exception):
         super().__init__(f"application {application.pk} exists")
 
 
-def refuse(program: Program, reason: str, land: str | None = None, **extra) -> EntryRefused:
-    EntryRefusal.objects.create(program=program, land_id=land, reason=reason, at=clock.now())
+def refuse(
+    program: Program, reason: str, land: str | None = None, **extra
+) -> EntryRefused:
+    EntryRefusal.objects.create(
+        program=program, land_id=land, reason=reason, at=clock.now()
+    )
     log.info("entry_refused", program=program.slug, land=land, reason=reason)
     return EntryRefused(reason, **extra)
 
@@ -81,7 +85,9 @@ def check_pin(program: Program, code: AccessCode, pin: str) -> None:
     if result == PinResult.LOCKED:
         raise refuse(program, Reason.PIN_LOCKED, land)
     code.refresh_from_db(fields=["pin_failures"])
-    raise refuse(program, Reason.PIN_WRONG, land, attempts_left=max_attempts - code.pin_failures)
+    raise refuse(
+        program, Reason.PIN_WRONG, land, attempts_left=max_attempts - code.pin_failures
+    )
 
 
 def needs_pin(program: Program, identity) -> bool:
@@ -130,7 +136,12 @@ def submit_application(
         raise AlreadySubmitted(Application.objects.get(access_code=code)) from None
     AccessCode.objects.filter(pk=code.pk).update(redeemed_at=now)
 
-    log.info("application_submitted", application_id=application.pk, land=land, program=program.slug)
+    log.info(
+        "application_submitted",
+        application_id=application.pk,
+        land=land,
+        program=program.slug,
+    )
     application_submitted.send(sender=Application, application=application)
     application.refresh_from_db(fields=["status"])
     return application

@@ -52,7 +52,9 @@ def start(request, slug):
             clear_identity(request)
             start_flow(request, Flow(program.slug, code.pk, form.cleaned_data["land"]))
             return HttpResponseRedirect(_login_url(program))
-    return render(request, "applications/start.html", {"program": program, "form": form})
+    return render(
+        request, "applications/start.html", {"program": program, "form": form}
+    )
 
 
 def _flow_and_identity(request, program):
@@ -75,7 +77,9 @@ def continue_after_login(request, slug):
     if application is not None:
         if services.is_same_person(application, identity):
             return redirect("applications:status", slug=slug)
-        return _refused(request, program, services.refuse(program, "other_person", flow.land))
+        return _refused(
+            request, program, services.refuse(program, "other_person", flow.land)
+        )
 
     if services.needs_pin(program, identity) and not flow.pin_verified:
         code = AccessCode.objects.get(pk=flow.access_code_id)
@@ -87,7 +91,11 @@ def continue_after_login(request, slug):
 
 
 def _refused(request, program, refused: services.EntryRefused):
-    context = {"program": program, "message": refusal_text(refused.reason), "reason": refused.reason}
+    context = {
+        "program": program,
+        "message": refusal_text(refused.reason),
+        "reason": refused.reason,
+    }
     return render(request, "applications/refused.html", context, status=403)
 
 
@@ -98,7 +106,9 @@ def pin(request, slug):
         return back
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = AccessCode.objects.select_related("institution").get(pk=flow.access_code_id)
+        code = AccessCode.objects.select_related("institution").get(
+            pk=flow.access_code_id
+        )
         try:
             services.check_pin(program, code, form.cleaned_data["pin"])
         except services.EntryRefused as refused:
@@ -154,7 +164,9 @@ def status(request, slug):
     if application is None:
         return redirect("applications:continue", slug=slug)
     if not services.is_same_person(application, identity):
-        return _refused(request, program, services.refuse(program, "other_person", flow.land))
+        return _refused(
+            request, program, services.refuse(program, "other_person", flow.land)
+        )
     context = {
         "program": program,
         "application": application,

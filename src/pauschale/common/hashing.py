@@ -43,7 +43,9 @@ def fold_name(name: str) -> str:
 
 def person_key(family_name: str, given_names: str, birth_date: date) -> str:
     """Keyed hash of a person's folded name and birth date: one key per person."""
-    value = f"{fold_name(family_name)}|{fold_name(given_names)}|{birth_date.isoformat()}"
+    value = (
+        f"{fold_name(family_name)}|{fold_name(given_names)}|{birth_date.isoformat()}"
+    )
     return keyed_hash("person", value)
 
 

@@ -13,4 +13,6 @@ class DecisionsConfig(AppConfig):
         def _on_submitted(sender, application, **kwargs):
             decide(application)
 
-        application_submitted.connect(_on_submitted, dispatch_uid="decisions.decide", weak=False)
+        application_submitted.connect(
+            _on_submitted, dispatch_uid="decisions.decide", weak=False
+        )

@@ -10,7 +10,9 @@ class Decision(models.Model):
         APPROVED = "approved", "bewilligt"
         REJECTED = "rejected", "abgelehnt"
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="decision"
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reasons = models.JSONField(default=list)
     """Machine-readable reason codes (``ReasonCode``) of every rule that failed."""

@@ -48,14 +48,20 @@ class ApplicantBrowser:
         self.last: Page | None = None
 
     def _page(self, response: requests.Response) -> Page:
-        page = Page(response.url, response.status_code, BeautifulSoup(response.text, "lxml"))
+        page = Page(
+            response.url, response.status_code, BeautifulSoup(response.text, "lxml")
+        )
         self.last = page
         return self._follow_saml_forms(page)
 
     def get(self, path: str) -> Page:
-        return self._page(self.session.get(urljoin(self.base_url, path), timeout=PROGRAM_TIMEOUT))
+        return self._page(
+            self.session.get(urljoin(self.base_url, path), timeout=PROGRAM_TIMEOUT)
+        )
 
-    def submit(self, page: Page, fields: dict, form=None, button: tuple[str, str] | None = None) -> Page:
+    def submit(
+        self, page: Page, fields: dict, form=None, button: tuple[str, str] | None = None
+    ) -> Page:
         """Submit a form of the page with its hidden fields plus ``fields``."""
         # The page's own form, not the language switch in the header.
         form = form or page.soup.select_one("main form[method=post]")
@@ -76,16 +82,28 @@ class ApplicantBrowser:
         """Post the self-submitting SAML forms, as a browser's button press would."""
         for _ in range(5):
             form = page.soup.find(
-                lambda tag: tag.name == "form"
-                and tag.find("input", attrs={"name": ["SAMLRequest", "SAMLResponse"]})
-                and not tag.find("input", attrs={"name": "person"})
-                and not tag.find("button", attrs={"name": "person"})
+                lambda tag: (
+                    tag.name == "form"
+                    and tag.find(
+                        "input", attrs={"name": ["SAMLRequest", "SAMLResponse"]}
+                    )
+                    and not tag.find("input", attrs={"name": "person"})
+                    and not tag.find("button", attrs={"name": "person"})
+                )
             )
             if form is None:
                 return page
-            data = {t["name"]: t.get("value", "") for t in form.find_all("input") if t.get("name")}
-            response = self.session.post(urljoin(page.url, form["action"]), data=data, timeout=PROGRAM_TIMEOUT)
-            page = Page(response.url, response.status_code, BeautifulSoup(response.text, "lxml"))
+            data = {
+                t["name"]: t.get("value", "")
+                for t in form.find_all("input")
+                if t.get("name")
+            }
+            response = self.session.post(
+                urljoin(page.url, form["action"]), data=data, timeout=PROGRAM_TIMEOUT
+            )
+            page = Page(
+                response.url, response.status_code, BeautifulSoup(response.text, "lxml")
+            )
             self.last = page
         raise DemoFlowError("too many SAML forms in a row")
 
@@ -98,10 +116,14 @@ class ApplicantBrowser:
     def log_in(self, idp_page: Page, person: Person, trust_level: int) -> Page:
         """Log in at the development identity provider as this invented person."""
         form = idp_page.soup.find(
-            lambda tag: tag.name == "form" and tag.find("input", attrs={"name": "username"})
+            lambda tag: (
+                tag.name == "form" and tag.find("input", attrs={"name": "username"})
+            )
         )
         if form is None:
-            raise DemoFlowError(f"expected the identity provider's login page, got {idp_page.url}")
+            raise DemoFlowError(
+                f"expected the identity provider's login page, got {idp_page.url}"
+            )
         fields = {
             "username": person.user_name,
             "given_names": person.given_names,

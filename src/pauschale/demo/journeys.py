@@ -23,7 +23,9 @@ def _path(page: Page) -> str:
 
 def _expect(page: Page, suffix: str, step: str) -> Page:
     if not _path(page).endswith(suffix):
-        raise DemoFlowError(f"{step}: expected …/{suffix}, got /{_path(page)} ({page.status})")
+        raise DemoFlowError(
+            f"{step}: expected …/{suffix}, got /{_path(page)} ({page.status})"
+        )
     return page
 
 
@@ -58,7 +60,9 @@ class Journey:
         if behaviour == "checks_status_later":
             browser = self.browser()
             page = self._login(browser, code, land, self.person.trust_level)
-            self.result.saw_status_again = outcome_of(_expect(page, "status", "status again")) == "approved"
+            self.result.saw_status_again = (
+                outcome_of(_expect(page, "status", "status again")) == "approved"
+            )
         return self.result
 
     def _read_outcome(self, page: Page) -> None:
@@ -66,23 +70,39 @@ class Journey:
         self.result.outcomes.append(outcome_of(page))
         self.result.reasons.append(reasons_on(page))
 
-    def _login(self, browser: ApplicantBrowser, code: str, land: str, trust_level: int) -> Page:
+    def _login(
+        self, browser: ApplicantBrowser, code: str, land: str, trust_level: int
+    ) -> Page:
         page = browser.enter_code(code, land)
         if _path(page).endswith(self.program):
-            raise DemoFlowError(f"code refused at entry: {page.reason() or 'form error'}")
+            raise DemoFlowError(
+                f"code refused at entry: {page.reason() or 'form error'}"
+            )
         return browser.log_in(page, self.person, trust_level)
 
     def apply_with(self, code: str, pin: str, land: str, first: bool = False) -> Page:
         person = self.person
         browser = self.browser()
         if first and person.behaviour == "wrong_code":
-            _expect(browser.enter_code(_wrong_code(code), land), self.program, "wrong code")
+            _expect(
+                browser.enter_code(_wrong_code(code), land), self.program, "wrong code"
+            )
         if first and person.behaviour == "wrong_land":
-            _expect(browser.enter_code(code, _other_land(land)), self.program, "wrong land")
+            _expect(
+                browser.enter_code(code, _other_land(land)), self.program, "wrong land"
+            )
 
-        trust_level = 1 if person.behaviour == "basis_without_pin" and first else person.trust_level
+        trust_level = (
+            1
+            if person.behaviour == "basis_without_pin" and first
+            else person.trust_level
+        )
         page = self._login(browser, code, land, trust_level)
-        if _path(page).endswith("pin") and first and person.behaviour == "basis_without_pin":
+        if (
+            _path(page).endswith("pin")
+            and first
+            and person.behaviour == "basis_without_pin"
+        ):
             self._fail_pin(browser, page, pin)
             # Without the PIN letter at hand, the person logs in again with the eID.
             browser = self.browser()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.test.utils import override_settings
 
 from pauschale.applications.models import Application, EntryRefusal
@@ -124,7 +124,9 @@ def issue_demo_codes(program, people: list[Person], rng: random.Random) -> int:
     for (institution_id, with_pins), holders in sorted(groups.items()):
         institution = institutions[institution_id]
         size = len(holders) + max(1, len(holders) // 5)
-        _, issued = issue_codes(program, institution, size, with_pins=with_pins, created_by="demo")
+        _, issued = issue_codes(
+            program, institution, size, with_pins=with_pins, created_by="demo"
+        )
         issued_total += len(issued)
         for holder, code in zip(holders, issued, strict=False):
             holder.codes.append((code.code, code.pin, institution.land_id))
@@ -136,12 +138,17 @@ def _journey(base_url: str, program_slug: str, number: int, person: Person):
         return Journey(base_url, program_slug, person).run(), None
     except Exception as exc:  # noqa: BLE001 - reported, the demo goes on
         log.warning(
-            "demo_journey_failed", applicant=number, behaviour=person.behaviour, error=type(exc).__name__
+            "demo_journey_failed",
+            applicant=number,
+            behaviour=person.behaviour,
+            error=type(exc).__name__,
         )
         return None, f"applicant {number} ({person.behaviour}): {exc}"
 
 
-def drive_applicants(run: DemoRun, program, people: list[Person], base_url: str) -> None:
+def drive_applicants(
+    run: DemoRun, program, people: list[Person], base_url: str
+) -> None:
     """Send the people through the live server, a few at a time, as browsers would.
 
     The clock moves on between groups, so that the arrivals spread over the
@@ -151,8 +158,12 @@ def drive_applicants(run: DemoRun, program, people: list[Person], base_url: str)
     with ThreadPoolExecutor(max_workers=CONCURRENT_APPLICANTS) as pool:
         for first in range(0, len(people), CONCURRENT_APPLICANTS):
             clock.set_now(FIRST_ARRIVAL + first * step)
-            group = list(enumerate(people[first : first + CONCURRENT_APPLICANTS], start=first))
-            futures = [pool.submit(_journey, base_url, program.slug, n, p) for n, p in group]
+            group = list(
+                enumerate(people[first : first + CONCURRENT_APPLICANTS], start=first)
+            )
+            futures = [
+                pool.submit(_journey, base_url, program.slug, n, p) for n, p in group
+            ]
             for future in futures:
                 result, failure = future.result()
                 if result:
@@ -172,29 +183,46 @@ def _expected_counts(people: list[Person]) -> tuple[Counter, Counter]:
     return outcomes, refusals
 
 
-def check_against_expectations(run: DemoRun, people: list[Person], summary: dict) -> None:
+def check_against_expectations(
+    run: DemoRun, people: list[Person], summary: dict
+) -> None:
     outcomes, refusals = _expected_counts(people)
-    if summary["approved"] != outcomes["approved"] or summary["rejected"] != outcomes["rejected"]:
+    if (
+        summary["approved"] != outcomes["approved"]
+        or summary["rejected"] != outcomes["rejected"]
+    ):
         run.failures.append(
             f"expected {outcomes['approved']} approved and {outcomes['rejected']} rejected, "
             f"got {summary['approved']} and {summary['rejected']}"
         )
     if dict(refusals) != summary["refused_at_entry"]:
-        run.failures.append(f"expected refusals {dict(refusals)}, got {summary['refused_at_entry']}")
+        run.failures.append(
+            f"expected refusals {dict(refusals)}, got {summary['refused_at_entry']}"
+        )
     for result in run.results:
         expected = EXPECTATIONS[result.person.behaviour]
-        wanted = [expected.outcome] + ([expected.second_outcome] if expected.second_outcome else [])
+        wanted = [expected.outcome] + (
+            [expected.second_outcome] if expected.second_outcome else []
+        )
         if result.outcomes != wanted:
-            run.failures.append(f"{result.person.behaviour}: pages showed {result.outcomes}, expected {wanted}")
+            run.failures.append(
+                f"{result.person.behaviour}: pages showed {result.outcomes}, expected {wanted}"
+            )
 
 
 def summarise(run: DemoRun, program, codes_issued: int, runs: list[PaymentRun]) -> dict:
     out_dir = run.out_dir.resolve()
     applications = Application.objects.filter(program=program)
     rejections = Counter()
-    for reasons in Decision.objects.filter(outcome="rejected").values_list("reasons", flat=True):
+    for reasons in Decision.objects.filter(outcome="rejected").values_list(
+        "reasons", flat=True
+    ):
         rejections.update(reasons)
-    refused = EntryRefusal.objects.filter(program=program).values("reason").annotate(n=Count("pk"))
+    refused = (
+        EntryRefusal.objects.filter(program=program)
+        .values("reason")
+        .annotate(n=Count("pk"))
+    )
     files = [f for r in runs for f in r.files.order_by("sequence")]
     total_cents = sum(r.total_cents for r in runs)
     form_errors = Counter(e for result in run.results for e in result.form_errors)
@@ -203,22 +231,32 @@ def summarise(run: DemoRun, program, codes_issued: int, runs: list[PaymentRun]) 
         "institutions": Institution.objects.filter(is_active=True).count(),
         "lands": len(program.spec.lands),
         "codes_issued": codes_issued,
-        "codes_redeemed": AccessCode.objects.filter(program=program, redeemed_at__isnull=False).count(),
+        "codes_redeemed": AccessCode.objects.filter(
+            program=program, redeemed_at__isnull=False
+        ).count(),
         "applicants": run.applicants,
         "applications": applications.count(),
         "approved": applications.filter(status=Application.Status.APPROVED).count(),
         "rejected": applications.filter(status=Application.Status.REJECTED).count(),
-        "refused_at_entry": {row["reason"]: row["n"] for row in refused.order_by("reason")},
+        "refused_at_entry": {
+            row["reason"]: row["n"] for row in refused.order_by("reason")
+        },
         "rejections_by_reason": dict(sorted(rejections.items())),
         "form_errors": dict(sorted(form_errors.items())),
         "status_checked_again": sum(r.saw_status_again for r in run.results),
         "payments": sum(r.payment_count for r in runs),
         "total_amount_eur": f"{total_cents // 100}.{total_cents % 100:02d}",
         "payment_runs": [
-            {"land": r.land_id, "payments": r.payment_count, "amount_eur": f"{r.total_cents / 100:.2f}"}
+            {
+                "land": r.land_id,
+                "payments": r.payment_count,
+                "amount_eur": f"{r.total_cents / 100:.2f}",
+            }
             for r in runs
         ],
-        "payment_files": [str(Path(f.path).resolve().relative_to(out_dir)) for f in files],
+        "payment_files": [
+            str(Path(f.path).resolve().relative_to(out_dir)) for f in files
+        ],
         "payment_file_sha256": {
             str(Path(f.path).resolve().relative_to(out_dir)): f.sha256 for f in files
         },
@@ -244,7 +282,10 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
     assign_behaviours(people, rng)
     codes_issued = issue_demo_codes(program, people, rng)
 
-    with live_server() as base_url, override_settings(SAML_BASE_URL=base_url, DEBUG=False):
+    with (
+        live_server() as base_url,
+        override_settings(SAML_BASE_URL=base_url, DEBUG=False),
+    ):
         drive_applicants(run, program, people, base_url)
 
     clock.set_now(FIRST_ARRIVAL + SPREAD + timedelta(days=1))
@@ -252,5 +293,7 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
     summary = summarise(run, program, codes_issued, runs)
     check_against_expectations(run, people, summary)
     summary["problems"] = run.failures
-    (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    (run.out_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    )
     return summary, run

@@ -15,10 +15,14 @@ class _QuietHandler(WSGIRequestHandler):
 @contextmanager
 def live_server():
     """Serve the project until the block ends; yields the base URL."""
-    server = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
+    server = ThreadedWSGIServer(
+        ("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False
+    )
     server.daemon_threads = True
     server.set_app(WSGIHandler())
-    thread = threading.Thread(target=server.serve_forever, name="demo-live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="demo-live-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

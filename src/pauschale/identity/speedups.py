@@ -45,4 +45,6 @@ def apply() -> None:
     if sigver.import_rsa_key_from_file is _import_rsa_key_from_file:
         return
     sigver.import_rsa_key_from_file = _import_rsa_key_from_file
-    sigver.CryptoBackendXmlSec1.version = property(lambda self: _xmlsec_version(self.xmlsec))
+    sigver.CryptoBackendXmlSec1.version = property(
+        lambda self: _xmlsec_version(self.xmlsec)
+    )

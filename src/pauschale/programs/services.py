@@ -22,5 +22,7 @@ def install_program(path: Path | str) -> Program:
         slug=spec.slug,
         defaults={"spec_json": spec.model_dump(mode="json"), "source_sha256": digest},
     )
-    log.info("program_installed", program=spec.slug, created=created, sha256=digest[:12])
+    log.info(
+        "program_installed", program=spec.slug, created=created, sha256=digest[:12]
+    )
     return program

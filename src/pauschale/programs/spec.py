@@ -77,7 +77,9 @@ class TrustPolicy(_Strict):
             TrustLevel.from_name(value)
         except KeyError:
             names = ", ".join(level.name.lower() for level in TrustLevel)
-            raise ValueError(f"unknown trust level {value!r}; use one of {names}") from None
+            raise ValueError(
+                f"unknown trust level {value!r}; use one of {names}"
+            ) from None
         return value.lower()
 
     def needs_pin(self, level: TrustLevel) -> bool:
@@ -87,7 +89,9 @@ class TrustPolicy(_Strict):
 class PayerAccount(_Strict):
     """The account of the Land's cash office that the transfers are debited from."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70)
+    ]
     iban: str
     bic: str
 
@@ -162,7 +166,9 @@ class ProgramSpec(_Strict):
     def _known_lands(cls, value: dict[str, LandSettings]) -> dict[str, LandSettings]:
         unknown = sorted(set(value) - set(LANDS))
         if unknown:
-            raise ValueError(f"unknown Land code(s) {', '.join(unknown)}; use ISO 3166-2 codes such as DE-BY")
+            raise ValueError(
+                f"unknown Land code(s) {', '.join(unknown)}; use ISO 3166-2 codes such as DE-BY"
+            )
         return value
 
     @model_validator(mode="after")
@@ -171,8 +177,12 @@ class ProgramSpec(_Strict):
         if len(ids) != len(set(ids)):
             raise ValueError("declaration ids must be unique")
         for code, land in self.lands.items():
-            if land.start and not (self.window.start - _PILOT_LIMIT <= land.start <= self.window.end):
-                raise ValueError(f"lands.{code}.start lies outside the application window")
+            if land.start and not (
+                self.window.start - _PILOT_LIMIT <= land.start <= self.window.end
+            ):
+                raise ValueError(
+                    f"lands.{code}.start lies outside the application window"
+                )
         return self
 
     @property

@@ -20,10 +20,11 @@ from django.db.models import F
 from pauschale.audit.services import record
 from pauschale.common import clock
 from pauschale.common.hashing import constant_time_equal, keyed_hash
+from pauschale.common.lands import LANDS
 from pauschale.common.log import get_logger
 from pauschale.programs.models import Program
 
-from .models import AccessCode, AccessCodeBatch, Institution
+from .models import AccessCode, AccessCodeBatch, Institution, Land
 
 log = get_logger(__name__)
 
@@ -77,6 +78,14 @@ def _pin_hash(code_hash_value: str, pin: str) -> str:
 
 
 # --- issuing -------------------------------------------------------------------
+
+
+def ensure_lands() -> None:
+    """Create the 16 Länder if they are missing (a migration seeds them too)."""
+    for code, (name, name_en) in LANDS.items():
+        Land.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en}
+        )
 
 
 def issue_codes(

@@ -6,7 +6,11 @@ from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup
 
-from pauschale.identity.tests.conftest import choose_person, form_fields, post_response_form
+from pauschale.identity.tests.conftest import (
+    choose_person,
+    form_fields,
+    post_response_form,
+)
 
 PROGRAM = "eppsg-2023"
 
@@ -46,7 +50,9 @@ class Applicant:
         self.person = person or InventedPerson()
 
     def enter_code(self, code: str, land: str):
-        return self.client.post(f"/{PROGRAM}/", {"access_code": code, "land": land}, follow=True)
+        return self.client.post(
+            f"/{PROGRAM}/", {"access_code": code, "land": land}, follow=True
+        )
 
     def log_in(self, sp_login_page, trust_level: int | None = None):
         """From our POST-binding page through the dev IdP back to our pages."""
@@ -68,7 +74,12 @@ class Applicant:
     def give_pin(self, pin: str):
         return self.client.post(f"/{PROGRAM}/pin/", {"pin": pin}, follow=True)
 
-    def submit(self, iban: str = "DE89370400440532013000", holder: str = "Erika Musterfrau", declarations=None):
+    def submit(
+        self,
+        iban: str = "DE89370400440532013000",
+        holder: str = "Erika Musterfrau",
+        declarations=None,
+    ):
         page = self.client.get(f"/{PROGRAM}/antrag/")
         names = declarations
         if names is None:
@@ -87,4 +98,7 @@ def reasons(response) -> list[str]:
 
 
 def alert_text(response) -> str:
-    return " ".join(t.get_text(" ", strip=True) for t in soup(response).select(".kern-alert, .kern-error"))
+    return " ".join(
+        t.get_text(" ", strip=True)
+        for t in soup(response).select(".kern-alert, .kern-error")
+    )

@@ -10,7 +10,15 @@ from pauschale.applications.models import Application, EntryRefusal
 from pauschale.common import clock
 from pauschale.registry.services import find_code, revoke_code
 
-from .applicant import Applicant, InventedPerson, alert_text, outcome, path, reasons, soup
+from .applicant import (
+    Applicant,
+    InventedPerson,
+    alert_text,
+    outcome,
+    path,
+    reasons,
+    soup,
+)
 from .factories import code_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,7 +93,9 @@ def test_the_code_may_be_typed_in_capitals_and_without_hyphens(client, program):
         (datetime(2023, 10, 1, 0, 1, tzinfo=BERLIN), False),
     ],
 )
-def test_codes_are_accepted_only_while_the_window_is_open(client, program, moment, open_):
+def test_codes_are_accepted_only_while_the_window_is_open(
+    client, program, moment, open_
+):
     issued = code_for(program, "DE-BY")
     clock.set_now(moment)
     page = Applicant(client).enter_code(issued.code, "DE-BY")
@@ -134,7 +144,9 @@ def test_the_code_locks_after_too_many_wrong_pins(client, program):
     assert not Application.objects.exists()
 
 
-def test_a_basis_login_with_a_code_without_pin_is_sent_to_a_stronger_login(client, program):
+def test_a_basis_login_with_a_code_without_pin_is_sent_to_a_stronger_login(
+    client, program
+):
     issued = code_for(program, "DE-BY", with_pin=False)
     page = Applicant(client).start(issued.code, "DE-BY", trust_level=1)
     assert page.status_code == 403
@@ -149,15 +161,21 @@ def test_elster_and_eid_logins_need_no_pin(client, program, trust_level):
     assert path(page) == "/eppsg-2023/antrag/"
 
 
-def test_an_iban_with_a_typo_is_refused_by_the_form_and_nothing_is_stored(client, program):
+def test_an_iban_with_a_typo_is_refused_by_the_form_and_nothing_is_stored(
+    client, program
+):
     issued = code_for(program, "DE-BY")
     applicant = Applicant(client)
     applicant.start(issued.code, "DE-BY")
     page = applicant.submit(iban="DE89370400440532013001")
     assert path(page) == "/eppsg-2023/antrag/"
-    iban_field = soup(page).find(attrs={"name": "iban"}).find_parent(class_="kern-form-input")
+    iban_field = (
+        soup(page).find(attrs={"name": "iban"}).find_parent(class_="kern-form-input")
+    )
     assert iban_field.select_one(".kern-error") is not None
-    assert "DE89370400440532013001" not in iban_field.select_one(".kern-error").get_text()
+    assert (
+        "DE89370400440532013001" not in iban_field.select_one(".kern-error").get_text()
+    )
     assert not Application.objects.exists()
 
     assert outcome(applicant.submit()) == "approved"
@@ -179,7 +197,10 @@ def test_every_declaration_must_be_confirmed(client, program):
     applicant.start(issued.code, "DE-BY")
     page = applicant.submit(declarations=["declaration_residence"])
     assert path(page) == "/eppsg-2023/antrag/"
-    assert len(soup(page).select(".kern-form-check .kern-error")) == len(program.spec.declarations) - 1
+    assert (
+        len(soup(page).select(".kern-form-check .kern-error"))
+        == len(program.spec.declarations) - 1
+    )
     assert not Application.objects.exists()
 
 
@@ -197,14 +218,20 @@ def test_one_payment_per_person_whatever_the_number_of_codes(client, program):
     assert Application.objects.filter(status="approved").count() == 1
 
 
-def test_the_same_person_under_another_bundid_account_is_caught_by_name_and_birth_date(client, program):
+def test_the_same_person_under_another_bundid_account_is_caught_by_name_and_birth_date(
+    client, program
+):
     first, second = code_for(program, "DE-BY"), code_for(program, "DE-BY")
     Applicant(client).start(first.code, "DE-BY")
     Applicant(client).submit()
 
     client.cookies.clear()
     # A second BundID account (another bPK2), names typed a little differently.
-    twin = InventedPerson(username="erika-zweitkonto", given_names="Erika Joerdis", family_name="MUSTERFRAU Özgür")
+    twin = InventedPerson(
+        username="erika-zweitkonto",
+        given_names="Erika Joerdis",
+        family_name="MUSTERFRAU Özgür",
+    )
     applicant = Applicant(client, twin)
     applicant.start(second.code, "DE-BY")
     assert reasons(applicant.submit()) == ["duplicate_person"]
@@ -223,14 +250,18 @@ def test_logging_in_again_with_the_code_shows_the_status(client, program):
     assert Application.objects.count() == 1
 
 
-def test_another_person_with_a_used_code_sees_nothing_of_the_application(client, program):
+def test_another_person_with_a_used_code_sees_nothing_of_the_application(
+    client, program
+):
     issued = code_for(program, "DE-BY")
     applicant = Applicant(client)
     applicant.start(issued.code, "DE-BY")
     applicant.submit()
 
     client.cookies.clear()
-    stranger = InventedPerson(username="max", given_names="Max", family_name="Mustermann")
+    stranger = InventedPerson(
+        username="max", given_names="Max", family_name="Mustermann"
+    )
     page = Applicant(client, stranger).start(issued.code, "DE-BY")
     assert page.status_code == 403
     assert "Erika" not in soup(page).get_text()

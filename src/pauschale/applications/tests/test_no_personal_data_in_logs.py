@@ -19,10 +19,14 @@ def _setup(saml_settings, program):
     clock.set_now(datetime(2023, 3, 20, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")))
 
 
-def test_codes_pins_ibans_names_and_birth_dates_never_reach_a_log_line(client, program, caplog):
+def test_codes_pins_ibans_names_and_birth_dates_never_reach_a_log_line(
+    client, program, caplog
+):
     caplog.set_level(logging.DEBUG, logger="pauschale")
     caplog.set_level(logging.INFO)
-    person = InventedPerson(username="kunigunde-x", given_names="Kunigunde", family_name="Zwiebelhuber")
+    person = InventedPerson(
+        username="kunigunde-x", given_names="Kunigunde", family_name="Zwiebelhuber"
+    )
     issued = code_for(program, "DE-BY", with_pin=True)
     applicant = Applicant(client, person)
 
@@ -33,7 +37,9 @@ def test_codes_pins_ibans_names_and_birth_dates_never_reach_a_log_line(client, p
     applicant.submit(iban="DE02120300000000202052")  # typo, refused by the form
     applicant.submit(iban=IBAN, holder="Kunigunde Zwiebelhuber")
 
-    assert any(r.name.startswith("pauschale") for r in caplog.records), "nothing was logged"
+    assert any(r.name.startswith("pauschale") for r in caplog.records), (
+        "nothing was logged"
+    )
     logged = "\n".join(
         f"{record.getMessage()} {record.args!r} {getattr(record, '__dict__', '')!r}"
         for record in caplog.records

@@ -47,7 +47,10 @@ def test_a_complete_case_is_approved():
         ({"identity_matches_institution": False}, ReasonCode.IDENTITY_MISMATCH),
         ({"iban": "DE89370400440532013001"}, ReasonCode.IBAN_INVALID),
         ({"iban": "BR1800360305000010009795493C1"}, ReasonCode.IBAN_NOT_SEPA),
-        ({"declarations": ALL_DECLARATIONS - {"residence"}}, ReasonCode.DECLARATION_MISSING),
+        (
+            {"declarations": ALL_DECLARATIONS - {"residence"}},
+            ReasonCode.DECLARATION_MISSING,
+        ),
     ],
 )
 def test_each_rule_rejects_with_its_reason(change, reason):
@@ -55,7 +58,9 @@ def test_each_rule_rejects_with_its_reason(change, reason):
 
 
 def test_a_basis_login_with_verified_pin_is_enough():
-    assert evaluate(replace(GOOD, trust_level=TrustLevel.BASIS, pin_verified=True)) == []
+    assert (
+        evaluate(replace(GOOD, trust_level=TrustLevel.BASIS, pin_verified=True)) == []
+    )
 
 
 @pytest.mark.parametrize("level", [TrustLevel.SUBSTANTIELL, TrustLevel.HOCH])
@@ -70,7 +75,14 @@ def test_the_window_is_open_on_its_first_and_last_day():
 
 def test_a_pilot_land_opens_before_the_others():
     pilot_day = date(2023, 3, 1)
-    assert evaluate(replace(GOOD, chosen_land="DE-ST", code_land="DE-ST", submitted_on=pilot_day)) == []
+    assert (
+        evaluate(
+            replace(
+                GOOD, chosen_land="DE-ST", code_land="DE-ST", submitted_on=pilot_day
+            )
+        )
+        == []
+    )
     assert evaluate(replace(GOOD, submitted_on=pilot_day)) == [ReasonCode.WINDOW_CLOSED]
 
 
@@ -79,7 +91,9 @@ def test_an_iban_from_another_sepa_country_is_accepted():
 
 
 def test_all_reasons_are_reported_at_once():
-    case = replace(GOOD, code_revoked=True, iban="not an iban", declarations=frozenset())
+    case = replace(
+        GOOD, code_revoked=True, iban="not an iban", declarations=frozenset()
+    )
     assert evaluate(case) == [
         ReasonCode.CODE_REVOKED,
         ReasonCode.IBAN_INVALID,

@@ -36,11 +36,15 @@ def _url(path: str) -> str:
 
 def load_config(with_sp_metadata: bool) -> IdPConfig:
     """The IdP configuration; parsing the SP's metadata is done once per setting."""
-    return _cached_config(with_sp_metadata, settings.SAML_BASE_URL, settings.SAML_SP_ENTITY_ID)
+    return _cached_config(
+        with_sp_metadata, settings.SAML_BASE_URL, settings.SAML_SP_ENTITY_ID
+    )
 
 
 @lru_cache(maxsize=8)
-def _cached_config(with_sp_metadata: bool, base_url: str, sp_entity_id: str) -> IdPConfig:
+def _cached_config(
+    with_sp_metadata: bool, base_url: str, sp_entity_id: str
+) -> IdPConfig:
     signing = key_pair("devidp-signing")
     config_dict = {
         "entityid": idp_entity_id(),

@@ -3,7 +3,11 @@
 import pytest
 
 from pauschale.conftest import EPPSG_TOML
-from pauschale.programs.loader import ProgramConfigError, load_program_file, parse_program
+from pauschale.programs.loader import (
+    ProgramConfigError,
+    load_program_file,
+    parse_program,
+)
 from pauschale.programs.spec import TrustLevel
 
 REAL = EPPSG_TOML.read_text(encoding="utf-8")
@@ -14,7 +18,10 @@ def test_the_eppsg_definition_describes_the_real_scheme():
     assert spec.slug == "eppsg-2023"
     assert spec.amount_cents == 200_00
     assert str(spec.cutoff_date) == "2022-12-01"
-    assert (str(spec.window.start), str(spec.window.end)) == ("2023-03-15", "2023-09-30")
+    assert (str(spec.window.start), str(spec.window.end)) == (
+        "2023-03-15",
+        "2023-09-30",
+    )
     assert len(spec.lands) == 16
     assert {d.id for d in spec.declarations} >= {"residence", "truthful"}
     assert "EPPSG" in spec.payment.remittance
@@ -38,11 +45,27 @@ def _problems(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('amount_eur = "200.00"', "amount_eur = 200.0", "amount_eur: write the amount as a string"),
-        ('amount_eur = "200.00"', 'amount_eur = "-5"', "amount_eur: Input should be greater than 0"),
+        (
+            'amount_eur = "200.00"',
+            "amount_eur = 200.0",
+            "amount_eur: write the amount as a string",
+        ),
+        (
+            'amount_eur = "200.00"',
+            'amount_eur = "-5"',
+            "amount_eur: Input should be greater than 0",
+        ),
         ("end = 2023-09-30", "end = 2023-01-01", "window: end lies before start"),
-        ('pin_required_below = "substantiell"', 'pin_required_below = "mittel"', "trust.pin_required_below: unknown trust level 'mittel'"),
-        ('payer.iban = "DE12700000000020230001"', 'payer.iban = "DE13700000000020230001"', "lands.DE-BY.payer.iban: not a valid IBAN"),
+        (
+            'pin_required_below = "substantiell"',
+            'pin_required_below = "mittel"',
+            "trust.pin_required_below: unknown trust level 'mittel'",
+        ),
+        (
+            'payer.iban = "DE12700000000020230001"',
+            'payer.iban = "DE13700000000020230001"',
+            "lands.DE-BY.payer.iban: not a valid IBAN",
+        ),
         ("[lands.DE-BY]", "[lands.DE-XY]", "lands: unknown Land code(s) DE-XY"),
         ('law = "', 'lawx = "', "law: Field required"),
     ],

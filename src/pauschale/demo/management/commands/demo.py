@@ -26,7 +26,9 @@ class Command(BaseCommand):
         summary, run = run_demo(applicants, out, seed)
         self.stdout.write(report(summary, out, time.monotonic() - started))
         if run.failures:
-            raise CommandError(f"{len(run.failures)} problem(s); see 'problems' in summary.json")
+            raise CommandError(
+                f"{len(run.failures)} problem(s); see 'problems' in summary.json"
+            )
 
 
 def report(summary: dict, out: Path, seconds: float) -> str:
