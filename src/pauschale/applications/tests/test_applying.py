@@ -283,3 +283,27 @@ def test_the_pages_cannot_be_skipped(client, program):
     for page in ("antrag", "pin", "status", "weiter"):
         response = client.get(f"/eppsg-2023/{page}/")
         assert response.status_code == 302 and response["Location"] == "/eppsg-2023/"
+
+
+def test_pages_are_german_first_and_english_on_request(client, program):
+    german = soup(client.get("/eppsg-2023/"))
+    assert german.html["lang"] == "de"
+    assert (
+        german.find("label", attrs={"for": "id_access_code"}).get_text(strip=True)
+        == "Zugangscode"
+    )
+    assert "Bayern" in german.get_text()
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/eppsg-2023/"})
+    english = soup(client.get("/eppsg-2023/"))
+    assert english.html["lang"] == "en"
+    assert (
+        english.find("label", attrs={"for": "id_access_code"}).get_text(strip=True)
+        == "Access code"
+    )
+    assert "Bavaria" in english.get_text()
+
+
+def test_a_refusal_is_explained_in_german(client, program):
+    page = Applicant(client).enter_code("3f2504e0-4f89-41d3-9a0c-0305e82c3301", "DE-BY")
+    assert "Dieser Zugangscode ist ungültig" in alert_text(page)

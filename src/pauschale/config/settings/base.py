@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "djangosaml2",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     # The domain, in the order of the path of one application (DESIGN.md).
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "djangosaml2.middleware.SamlSessionMiddleware",
 ]
 
@@ -195,6 +197,26 @@ SAML_SESSION_COOKIE_NAME = "saml_session"
 SAML_SESSION_COOKIE_SAMESITE = "None"
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 SAML_IGNORE_LOGOUT_ERRORS = True
+# Content-Security-Policy is set for the whole site (CONTENT_SECURITY_POLICY),
+# not by djangosaml2.
+SAML_CSP_HANDLER = ""
+# Origin of the identity provider that our login form posts to (BundID:
+# https://id.bund.de, or https://int.id.bund.de for the test system).
+SAML_IDP_ORIGIN = env("SAML_IDP_ORIGIN", "")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *([SAML_IDP_ORIGIN] if SAML_IDP_ORIGIN else [])],
+    }
+}
 LOGIN_URL = "/backoffice/login/"
 
 LOGGING = {

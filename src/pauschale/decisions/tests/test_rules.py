@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pauschale.conftest import EPPSG_TOML
+from conftest import EPPSG_TOML
 from pauschale.decisions.reasons import REASON_TEXTS, ReasonCode
 from pauschale.decisions.rules import Case, evaluate
 from pauschale.programs.loader import load_program_file

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pauschale.conftest import EPPSG_TOML
+from conftest import EPPSG_TOML
 from pauschale.programs.loader import (
     ProgramConfigError,
     load_program_file,

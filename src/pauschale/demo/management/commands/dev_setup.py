@@ -1,0 +1,56 @@
+"""Prepare the development database for ``make serve`` and print codes to try."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from pauschale.demo.runner import INSTITUTION_FILES, PROGRAM_FILE
+from pauschale.programs.services import install_program
+from pauschale.registry.imports import import_institutions
+from pauschale.registry.models import Institution
+from pauschale.registry.services import issue_codes
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, load the EPPSG program and the institution lists, issue codes to try."
+    )
+
+    def handle(self, *args, **options):
+        call_command("migrate", verbosity=0, interactive=False)
+        program = install_program(Path(settings.PAUSCHALE_PROGRAM_DIR) / PROGRAM_FILE)
+        if not Institution.objects.exists():
+            for name in INSTITUTION_FILES:
+                import_institutions(
+                    Path(settings.PAUSCHALE_DATA_DIR) / "institutions" / name
+                )
+
+        institution = (
+            Institution.objects.filter(land="DE-BY", is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        _, plain = issue_codes(
+            program, institution, 2, with_pins=False, created_by="dev_setup"
+        )
+        _, with_pin = issue_codes(
+            program, institution, 2, with_pins=True, created_by="dev_setup"
+        )
+
+        self.stdout.write(
+            f"Ready: {Institution.objects.count()} institutions, program {program.slug}.\n"
+            f"Open http://127.0.0.1:8000/{program.slug}/ and choose Land 'Bayern' "
+            f"({institution.name}).\nCodes for eID or ELSTER logins:\n"
+        )
+        for code in plain:
+            self.stdout.write(f"  {code.code}\n")
+        self.stdout.write(
+            "Codes with PIN (also for a user-name login, trust level 1):\n"
+        )
+        for code in with_pin:
+            self.stdout.write(f"  {code.code}  PIN {code.pin}\n")
+        self.stdout.write(
+            "These are development codes in a development database only.\n"
+        )
