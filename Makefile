@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_APPLICANTS ?= 500
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-DEBIAN_PACKAGES := xmlsec1 gettext
+DEBIAN_PACKAGES := xmlsec1 gettext libpango-1.0-0 libpangoft2-1.0-0
 TEST_DEBIAN_PACKAGES := chromium fonts-liberation
 
 .PHONY: setup test-setup demo test test-sqlite test-postgres serve lint format messages clean
