@@ -1,3 +1,4 @@
+import logging
 import time
 from pathlib import Path
 
@@ -23,12 +24,28 @@ class Command(BaseCommand):
         if applicants < 1:
             raise CommandError("--applicants must be at least 1")
         started = time.monotonic()
+        _log_to_file(out / "demo.log")
         summary, run = run_demo(applicants, out, seed)
         self.stdout.write(report(summary, out, time.monotonic() - started))
         if run.failures:
             raise CommandError(
                 f"{len(run.failures)} problem(s); see 'problems' in summary.json"
             )
+
+
+def _log_to_file(path: Path) -> Path:
+    """Send the platform's log lines to a file, so the terminal shows the report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    for old in list(root.handlers):
+        if isinstance(old, logging.StreamHandler) and not isinstance(
+            old, logging.FileHandler
+        ):
+            handler.setFormatter(old.formatter)
+            root.removeHandler(old)
+    root.addHandler(handler)
+    return path
 
 
 def report(summary: dict, out: Path, seconds: float) -> str:
@@ -43,7 +60,7 @@ def report(summary: dict, out: Path, seconds: float) -> str:
         f"  Form errors corrected by the applicant: {_counts(summary['form_errors'])}",
         f"  Payments: {summary['payments']} totalling {summary['total_amount_eur']} EUR "
         f"in {len(summary['payment_files'])} pain.001 file(s) under {out / 'payments'}",
-        f"  Summary: {out / 'summary.json'}",
+        f"  Summary: {out / 'summary.json'}; log lines: {out / 'demo.log'}",
     ]
     for problem in summary["problems"]:
         lines.append(f"  PROBLEM: {problem}")
