@@ -25,6 +25,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(BIN)/.installed node_modules/.installed
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+	@$(BIN)/python scripts/fetch-iso-schemas var/schemas
 	@cd src/pauschale && ../../$(BIN)/pauschale compilemessages -v0
 
 test-setup: setup

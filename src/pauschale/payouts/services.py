@@ -1,10 +1,19 @@
-"""Domain actions of the payouts module: payments on approval, payment runs."""
+"""Domain actions of the payouts module: payments on approval, payment runs.
 
+A run is prepared (``create_payment_runs``), then released by a second person
+(``release_run``) or cancelled (``cancel_run``); only a released run's files
+can be had (``open_payment_file``). Bank returns are in ``returns``.
+"""
+
+import hashlib
+import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
@@ -20,7 +29,7 @@ from pauschale.common.log import get_logger
 from pauschale.decisions.models import Decision
 from pauschale.programs.models import Program
 
-from . import sepa
+from . import reasons, sepa
 from .banking_days import execution_date
 from .models import Payment, PaymentFile, PaymentRun, PaymentRunItem
 
@@ -61,7 +70,7 @@ def create_payment(decision: Decision) -> Payment | None:
         return None
     application = decision.application
     live = Payment.objects.filter(application=application).exclude(
-        status=Payment.Status.RETURNED
+        status__in=Payment.ENDED
     )
     existing = live.first()
     if existing is not None:
@@ -82,6 +91,7 @@ def create_payment(decision: Decision) -> Payment | None:
         iban=_compact_iban(application),
         end_to_end_id=end_to_end_id(application, attempt),
         created_at=clock.now(),
+        attempt=attempt,
     )
     log.info(
         "payment_created",
@@ -389,3 +399,317 @@ def _audit_run(run: PaymentRun, files: list[PaymentFile], actor: str) -> None:
             for f in files
         ],
     )
+
+
+# --- release, cancellation and download ------------------------------------------
+
+
+class RunRefused(Exception):
+    """A payment run cannot be released, cancelled or downloaded as asked.
+
+    The message names the run and the rule, never personal data.
+    """
+
+
+class ChecksumMismatch(RunRefused):
+    """A payment file on disk is not the file that was prepared and checked."""
+
+
+def _locked_run(run: PaymentRun | int) -> PaymentRun:
+    run_id = run.pk if isinstance(run, PaymentRun) else run
+    return (
+        PaymentRun.objects.select_for_update().select_related("program").get(pk=run_id)
+    )
+
+
+def release_run(run: PaymentRun | int, *, approver: str) -> PaymentRun:
+    """Release a prepared run: the second pair of eyes. Its payments become ``sent``.
+
+    Refuses a run that is not prepared, an approver who prepared it (four eyes)
+    and files whose SHA-256 is no longer the one recorded at preparation. The
+    caller checks that ``approver`` may release runs of this Land.
+    """
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.status != PaymentRun.Status.PREPARED:
+            raise RunRefused(f"payment run {run.pk} is {run.status}, not prepared")
+        if not approver.strip():
+            raise RunRefused("a release needs the approver's user name")
+        if approver == run.created_by:
+            raise RunRefused(
+                f"payment run {run.pk}: the person who prepared it cannot release it"
+            )
+        files = list(run.files.order_by("sequence"))
+        for payment_file in files:
+            _verify_file(payment_file)
+
+        PaymentRun.objects.filter(pk=run.pk).update(
+            status=PaymentRun.Status.RELEASED,
+            released_by=approver,
+            released_at=clock.now(),
+        )
+        sent = Payment.objects.filter(
+            run_item__run=run, status=Payment.Status.IN_RUN
+        ).update(status=Payment.Status.SENT)
+        run.refresh_from_db()
+        audit.record(
+            approver,
+            "payment_run_released",
+            run,
+            land=run.land_id,
+            program=run.program.slug,
+            prepared_by=run.created_by,
+            payment_count=run.payment_count,
+            total_cents=run.total_cents,
+            payments_sent=sent,
+            files=[{"id": f.pk, "sha256": f.sha256} for f in files],
+        )
+    log.info(
+        "payment_run_released",
+        run_id=run.pk,
+        land=run.land_id,
+        payment_count=run.payment_count,
+        total_cents=run.total_cents,
+    )
+    return run
+
+
+def cancel_run(run: PaymentRun | int, *, actor: str) -> PaymentRun:
+    """Discard a prepared run: its payments go back to the next run, its files
+    are deleted from disk, and the run stays on record as ``cancelled``."""
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.status != PaymentRun.Status.PREPARED:
+            raise RunRefused(f"payment run {run.pk} is {run.status}, not prepared")
+        payment_ids = list(run.items.values_list("payment_id", flat=True))
+        PaymentRunItem.objects.filter(run=run).delete()
+        Payment.objects.filter(pk__in=payment_ids, status=Payment.Status.IN_RUN).update(
+            status=Payment.Status.OPEN
+        )
+        paths = list(run.files.values_list("path", flat=True))
+        PaymentRun.objects.filter(pk=run.pk).update(
+            status=PaymentRun.Status.CANCELLED,
+            cancelled_by=actor,
+            cancelled_at=clock.now(),
+        )
+        run.refresh_from_db()
+        audit.record(
+            actor,
+            "payment_run_cancelled",
+            run,
+            land=run.land_id,
+            program=run.program.slug,
+            payment_count=run.payment_count,
+            total_cents=run.total_cents,
+        )
+        # Only once the database agrees: a file of a cancelled run must never go out.
+        transaction.on_commit(lambda: _delete_files(paths))
+    log.info(
+        "payment_run_cancelled",
+        run_id=run.pk,
+        land=run.land_id,
+        payment_count=run.payment_count,
+    )
+    return run
+
+
+def _delete_files(paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+@dataclass
+class PaymentFileDownload:
+    """A released run's file, checked, ready to hand to the bank or a browser."""
+
+    name: str
+    sha256: str
+    size: int
+    content: BinaryIO
+    """A private copy of the file, positioned at its start; the caller closes it."""
+
+
+def open_payment_file(payment_file: PaymentFile | int, *, actor: str):
+    """The file of a released run for download, after checking its SHA-256.
+
+    Refuses a file whose run is not released (RunRefused) and a file that differs
+    from the one prepared (ChecksumMismatch). The content handed out is a copy
+    taken while checking, so what is served is exactly what was checked. Every
+    download is audited.
+    """
+    if not isinstance(payment_file, PaymentFile):
+        payment_file = PaymentFile.objects.select_related("run").get(pk=payment_file)
+    run = payment_file.run
+    if run.status != PaymentRun.Status.RELEASED:
+        raise RunRefused(
+            f"payment run {run.pk} is {run.status}: its files can be downloaded "
+            "only after release"
+        )
+
+    copy = tempfile.TemporaryFile()
+    try:
+        digest, size = _copy_and_hash(payment_file, copy)
+        if digest != payment_file.sha256:
+            _report_mismatch(payment_file, actor)
+        copy.seek(0)
+    except BaseException:
+        copy.close()
+        raise
+
+    audit.record(
+        actor,
+        "payment_file_downloaded",
+        payment_file,
+        land=run.land_id,
+        run_id=run.pk,
+        message_id=payment_file.message_id,
+        sha256=digest,
+    )
+    log.info(
+        "payment_file_downloaded",
+        run_id=run.pk,
+        file_id=payment_file.pk,
+        message_id=payment_file.message_id,
+    )
+    return PaymentFileDownload(
+        name=f"{payment_file.message_id}.xml", sha256=digest, size=size, content=copy
+    )
+
+
+def _copy_and_hash(payment_file: PaymentFile, target: BinaryIO) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(payment_file.path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                target.write(chunk)
+                size += len(chunk)
+    except FileNotFoundError:
+        _report_mismatch(payment_file, "", missing=True)
+    return digest.hexdigest(), size
+
+
+def _verify_file(payment_file: PaymentFile) -> None:
+    digest = hashlib.sha256()
+    try:
+        with open(payment_file.path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        _report_mismatch(payment_file, "", missing=True)
+    if digest.hexdigest() != payment_file.sha256:
+        _report_mismatch(payment_file, "")
+
+
+def _report_mismatch(payment_file: PaymentFile, actor: str, missing=False) -> None:
+    log.error(
+        "payment_file_checksum_mismatch",
+        run_id=payment_file.run_id,
+        file_id=payment_file.pk,
+        message_id=payment_file.message_id,
+        missing=missing,
+    )
+    what = "is missing" if missing else "does not match its recorded SHA-256"
+    raise ChecksumMismatch(
+        f"payment file {payment_file.message_id} of run {payment_file.run_id} {what}"
+    )
+
+
+# --- a new payment after a return ------------------------------------------------
+
+
+class ReissueRefused(Exception):
+    """No new payment can be made for this returned payment; ``reason`` says why."""
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+def reissue_payment(
+    returned: Payment,
+    *,
+    account_holder: str,
+    iban: str,
+    actor: str,
+    any_reason: bool = False,
+) -> Payment:
+    """A new open payment to a corrected account for a payment that came back.
+
+    The new payment has the next attempt number and EndToEndId and goes into the
+    next run; the old one stays ``returned`` or ``rejected``. Refuses a payment
+    that has not come back, one already replaced, an application that has a live
+    payment, and, unless ``any_reason`` (a clerk's decision after case handling),
+    a reason a new account does not help with (MD07). Call inside a transaction.
+    """
+    returned = Payment.objects.select_for_update().get(pk=returned.pk)
+    _check_reissue(returned, any_reason)
+    try:
+        compact = IBAN(iban).compact
+    except SchwiftyException:
+        raise ReissueRefused(
+            "iban_invalid", "the corrected IBAN is not valid"
+        ) from None
+
+    application = returned.application
+    attempt = Payment.objects.filter(application=application).count() + 1
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                program_id=returned.program_id,
+                application=application,
+                land_id=returned.land_id,
+                amount_cents=returned.amount_cents,
+                creditor_name=account_holder,
+                iban=compact,
+                end_to_end_id=end_to_end_id(application, attempt),
+                created_at=clock.now(),
+                attempt=attempt,
+                replaces=returned,
+            )
+    except IntegrityError:
+        # A concurrent correction or decision created the live payment first.
+        raise ReissueRefused(
+            "payment_live", f"application {application.pk} has a live payment"
+        ) from None
+
+    audit.record(
+        actor,
+        "payment_reissued",
+        payment,
+        land=payment.land_id,
+        application_id=application.pk,
+        replaces=returned.pk,
+        return_reason=returned.return_reason,
+        attempt=attempt,
+    )
+    log.info(
+        "payment_reissued",
+        payment_id=payment.pk,
+        replaces=returned.pk,
+        application_id=application.pk,
+        attempt=attempt,
+    )
+    return payment
+
+
+def _check_reissue(returned: Payment, any_reason: bool) -> None:
+    if not returned.has_ended:
+        raise ReissueRefused("not_returned", f"payment {returned.pk} has not come back")
+    if Payment.objects.filter(replaces=returned).exists():
+        raise ReissueRefused(
+            "already_corrected", f"payment {returned.pk} has been replaced already"
+        )
+    if not any_reason and not reasons.new_account_helps(returned.return_reason):
+        raise ReissueRefused(
+            "needs_case_handling",
+            f"payment {returned.pk} came back for a reason a new account does not fix",
+        )
+    live = Payment.objects.filter(application_id=returned.application_id).exclude(
+        status__in=Payment.ENDED
+    )
+    if live.exists():
+        raise ReissueRefused(
+            "payment_live", f"application {returned.application_id} has a live payment"
+        )

@@ -176,6 +176,11 @@ PAUSCHALE_CLOCK_START = env("PAUSCHALE_CLOCK_START", "")
 PAUSCHALE_PROGRAM_DIR = BASE_DIR / "programs"
 PAUSCHALE_DATA_DIR = BASE_DIR / "data"
 PAUSCHALE_PAYMENT_DIR = Path(env("PAUSCHALE_PAYMENT_DIR") or VAR_DIR / "payments")
+# Files from the bank (camt.054, pain.002) are kept here as imported.
+PAUSCHALE_BANK_FILE_DIR = Path(env("PAUSCHALE_BANK_FILE_DIR") or VAR_DIR / "bank")
+# The official ISO XSDs of the bank's files, put there by scripts/fetch-iso-schemas
+# (make setup); third-party files, so never in the repository.
+PAUSCHALE_SCHEMA_DIR = Path(env("PAUSCHALE_SCHEMA_DIR") or BASE_DIR / "var" / "schemas")
 
 # The development identity provider is a real SAML IdP inside the project. It is
 # never mounted unless this is true.
