@@ -18,6 +18,7 @@ class Application(models.Model):
         SUBMITTED = "submitted", "eingereicht"
         APPROVED = "approved", "bewilligt"
         REJECTED = "rejected", "abgelehnt"
+        REFERRED = "referred", "zur Prüfung"
 
     class Channel(models.TextChoices):
         ONLINE = "online", "online"

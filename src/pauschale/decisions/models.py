@@ -1,5 +1,7 @@
 from django.db import models
 
+from encrypted_fields.fields import EncryptedTextField
+
 from pauschale.applications.models import Application
 
 
@@ -9,6 +11,9 @@ class Decision(models.Model):
     class Outcome(models.TextChoices):
         APPROVED = "approved", "bewilligt"
         REJECTED = "rejected", "abgelehnt"
+        REFERRED = "referred", "zur Prüfung"
+        """The rules found only reasons that a person must weigh (program TOML,
+        ``review.refer``); a clerk of the Land authority decides."""
 
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="decision"
@@ -22,6 +27,11 @@ class Decision(models.Model):
     amount_cents = models.PositiveIntegerField(default=0)
     program_sha256 = models.CharField(max_length=64)
     """Version of the program definition the rules ran against."""
+    referral_reasons = models.JSONField(default=list)
+    """The reasons for which the rules referred the application, once a clerk
+    has decided it; empty for decisions the rules took alone."""
+    note = EncryptedTextField(null=True, blank=True)
+    """The clerk's reasoning on a referred application (may name the person)."""
 
     class Meta:
         indexes = [models.Index(fields=["outcome", "decided_at"])]

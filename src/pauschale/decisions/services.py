@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pauschale.applications.models import Application
+from pauschale.audit.services import record
 from pauschale.common import clock
 from pauschale.common.log import get_logger
-from pauschale.programs.spec import TrustLevel
+from pauschale.programs.spec import ProgramSpec, TrustLevel
 
 from .models import Decision
 from .reasons import ReasonCode
@@ -72,23 +73,54 @@ def _approve(application: Application) -> bool:
     return True
 
 
+def referable_reasons(spec: ProgramSpec) -> frozenset[ReasonCode]:
+    """The reasons that refer an application to a clerk (program TOML ``review``).
+
+    Raises ValueError for a name that is no reason code.
+    """
+    known = {reason.value for reason in ReasonCode}
+    unknown = [name for name in spec.review.refer if name not in known]
+    if unknown:
+        raise ValueError(f"review.refer names unknown reason(s): {', '.join(unknown)}")
+    return frozenset(ReasonCode(name) for name in spec.review.refer)
+
+
+def _outcome(spec: ProgramSpec, reasons: list[ReasonCode]) -> str:
+    if not reasons:
+        return Decision.Outcome.APPROVED
+    if set(reasons) <= referable_reasons(spec):
+        return Decision.Outcome.REFERRED
+    return Decision.Outcome.REJECTED
+
+
+_STATUS_OF = {
+    Decision.Outcome.REJECTED: Application.Status.REJECTED,
+    Decision.Outcome.REFERRED: Application.Status.REFERRED,
+}
+
+
 @transaction.atomic
 def decide(application: Application, decided_by: str = "rules") -> Decision:
-    """Run the rules on a submitted application, record the decision, hand it on."""
+    """Run the rules on a submitted application, record the decision, hand it on.
+
+    An application against which the rules found only reasons that the program
+    refers to a person is recorded as ``referred``; ``decide_referral`` ends it.
+    """
+    spec = application.program.spec
     reasons = evaluate(build_case(application))
     if not reasons and not _approve(application):
         reasons = [ReasonCode.DUPLICATE_PERSON]
-    if reasons:
-        _set_status(application, Application.Status.REJECTED)
+    outcome = _outcome(spec, reasons)
+    if outcome != Decision.Outcome.APPROVED:
+        _set_status(application, _STATUS_OF[outcome])
 
-    spec = application.program.spec
     decision = Decision.objects.create(
         application=application,
-        outcome=Decision.Outcome.REJECTED if reasons else Decision.Outcome.APPROVED,
+        outcome=outcome,
         reasons=[str(r) for r in reasons],
         decided_at=clock.now(),
         decided_by=decided_by,
-        amount_cents=0 if reasons else spec.amount_cents,
+        amount_cents=spec.amount_cents if outcome == Decision.Outcome.APPROVED else 0,
         program_sha256=application.program.source_sha256,
     )
     log.info(
@@ -101,3 +133,79 @@ def decide(application: Application, decided_by: str = "rules") -> Decision:
     )
     decision_recorded.send(sender=Decision, decision=decision)
     return decision
+
+
+class ReferralError(Exception):
+    """A referred application cannot be decided as asked; ``reasons`` say why."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None):
+        self.reasons = reasons or []
+        super().__init__(message)
+
+
+@transaction.atomic
+def decide_referral(
+    application: Application, *, approve: bool, note: str, decided_by: str
+) -> Decision:
+    """A clerk's decision on a referred application, with the clerk's reasoning.
+
+    Approving runs the rules again: a reason that the program does not refer
+    (the person was approved meanwhile under another code, say) still forbids
+    it. The decision is then handed on like an automatic one, so an approval
+    gets its payment.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    decision = Decision.objects.select_for_update().get(application=application)
+    if decision.outcome != Decision.Outcome.REFERRED:
+        raise ReferralError(f"application {application.pk} is not referred")
+    if not note.strip():
+        raise ReferralError("a clerk's decision needs a note")
+
+    spec = application.program.spec
+    referred = list(decision.reasons)
+    if approve:
+        _check_nothing_but_referable(application, spec)
+        if not _approve(application):
+            raise ReferralError(
+                "the person has an approved application already",
+                [ReasonCode.DUPLICATE_PERSON],
+            )
+    else:
+        _set_status(application, Application.Status.REJECTED)
+
+    decision.outcome = (
+        Decision.Outcome.APPROVED if approve else Decision.Outcome.REJECTED
+    )
+    decision.reasons = [] if approve else referred
+    decision.referral_reasons = referred
+    decision.note = note.strip()
+    decision.decided_at = clock.now()
+    decision.decided_by = decided_by
+    decision.amount_cents = spec.amount_cents if approve else 0
+    decision.save()
+
+    record(
+        decided_by,
+        "referral_decided",
+        application,
+        land=application.land_id,
+        decision_id=decision.pk,
+        outcome=decision.outcome,
+        referral_reasons=referred,
+    )
+    log.info(
+        "referral_decided",
+        application_id=application.pk,
+        decision_id=decision.pk,
+        land=application.land_id,
+        outcome=decision.outcome,
+    )
+    decision_recorded.send(sender=Decision, decision=decision)
+    return decision
+
+
+def _check_nothing_but_referable(application: Application, spec: ProgramSpec) -> None:
+    reasons = evaluate(build_case(application))
+    hard = [str(r) for r in reasons if r not in referable_reasons(spec)]
+    if hard:
+        raise ReferralError("rules forbid an approval", hard)

@@ -141,6 +141,15 @@ class Payment(_Strict):
     execution_days_after_run: int = Field(default=1, ge=0, le=30)
 
 
+class Review(_Strict):
+    """Which decisions go to a person instead of being taken by the rules."""
+
+    refer: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] = []
+    """Reason codes (``decisions.reasons.ReasonCode``) that refer an application
+    to the Land authority's clerk instead of rejecting it, when every reason
+    against it is one of these. The decisions module checks the names."""
+
+
 class ProgramSpec(_Strict):
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,48}$")]
     title: LocalizedText
@@ -153,6 +162,7 @@ class ProgramSpec(_Strict):
     payment: Payment
     declarations: list[Declaration] = Field(min_length=1)
     lands: dict[str, LandSettings] = Field(min_length=1)
+    review: Review = Review()
 
     @field_validator("amount_eur", mode="before")
     @classmethod

@@ -134,7 +134,23 @@ def read_csv(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     UTF-8 with or without byte order mark; the delimiter (``,``, ``;`` or tab) is
     the one the header line uses most.
     """
-    text = _read_text(path)
+    return parse_csv_text(path, _read_text(path))
+
+
+def read_csv_bytes(
+    name: str, data: bytes, *, windows_1252: bool = False
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Like ``read_csv`` for an uploaded file's bytes; ``name`` is used in errors.
+
+    With ``windows_1252`` a file that is not UTF-8 is read as Windows-1252, the
+    "CSV" that Excel writes on German Windows.
+    """
+    return parse_csv_text(name, decode_text(name, data, windows_1252=windows_1252))
+
+
+def parse_csv_text(
+    path: str, text: str
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     records = []
     line = 1
@@ -156,14 +172,33 @@ def _read_text(path: str) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         _fail(path, None, None, exc.strerror or "cannot be read")
+    return decode_text(path, data)
+
+
+def decode_text(path: str, data: bytes, *, windows_1252: bool = False) -> str:
+    """The text of a file: UTF-8 (with or without BOM), else Windows-1252 if allowed."""
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if windows_1252:
+            return _decode_windows_1252(path, data)
         line = data.count(b"\n", 0, exc.start) + 1
         message = (
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); was the file exported as "
             "Windows-1252 (ANSI)? Save it as UTF-8 (in Excel: CSV UTF-8)"
+        )
+        _fail(path, line, None, message)
+
+
+def _decode_windows_1252(path: str, data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = (
+            f"neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x}); "
+            "save the file as CSV UTF-8"
         )
         _fail(path, line, None, message)
 

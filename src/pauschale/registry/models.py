@@ -1,5 +1,7 @@
 from django.db import models
 
+from encrypted_fields.fields import EncryptedTextField
+
 from pauschale.programs.models import Program
 
 
@@ -127,3 +129,32 @@ class AccessCode(models.Model):
     @property
     def land_id(self) -> str:
         return self.institution.land_id
+
+
+class CodeDelivery(models.Model):
+    """The clear codes (and PINs) of one batch, encrypted, until the institution
+    has downloaded them.
+
+    Codes are stored only as hashes; the clear values must reach the institution
+    somehow. They wait here, encrypted at rest, until both files (CSV and PIN
+    letters) have been downloaded once, or until ``expires_at``; then ``payload``
+    is emptied for good (``registry.delivery``).
+    """
+
+    batch = models.OneToOneField(
+        AccessCodeBatch, on_delete=models.PROTECT, related_name="delivery"
+    )
+    payload = EncryptedTextField(null=True, blank=True)
+    """JSON list of the codes with PIN and, for a list upload, the person's name."""
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    csv_downloaded_at = models.DateTimeField(null=True, blank=True)
+    letters_downloaded_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"delivery of batch {self.batch_id}"
+
+    @property
+    def is_destroyed(self) -> bool:
+        return self.destroyed_at is not None

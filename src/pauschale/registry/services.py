@@ -11,6 +11,7 @@ import enum
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -95,12 +96,18 @@ def issue_codes(
     *,
     with_pins: bool,
     created_by: str,
+    expected_person_keys: Sequence[str] = (),
 ) -> tuple[AccessCodeBatch, list[IssuedCode]]:
     """Create a batch of ``count`` codes for an institution, in one transaction.
 
+    ``expected_person_keys``, if given, holds one person key per code (in order):
+    the person the institution named for it (see ``common.hashing.person_key``).
     Returns the batch and the clear codes, which are not stored anywhere.
     """
     _check_can_issue(program, institution, count)
+    if expected_person_keys and len(expected_person_keys) != count:
+        raise ValueError("one expected person key per code, or none")
+    expected = list(expected_person_keys) or [""] * count
 
     with transaction.atomic():
         batch = AccessCodeBatch.objects.create(
@@ -111,7 +118,7 @@ def issue_codes(
             created_at=clock.now(),
             created_by=created_by,
         )
-        secrets_and_rows = [_new_code(batch, with_pins) for _ in range(count)]
+        secrets_and_rows = [_new_code(batch, with_pins, key) for key in expected]
         rows = [row for _, _, row in secrets_and_rows]
         AccessCode.objects.bulk_create(rows, batch_size=_CHUNK)
         ids = _ids_of(batch, rows)
@@ -120,6 +127,7 @@ def issue_codes(
             "access_codes_issued",
             batch,
             land=institution.land_id,
+            institution=institution.pk,
             program=program.slug,
             institution_id=institution.pk,
             size=count,
@@ -152,7 +160,9 @@ def _check_can_issue(program: Program, institution: Institution, count: int) -> 
         )
 
 
-def _new_code(batch: AccessCodeBatch, with_pins: bool) -> tuple[str, str, AccessCode]:
+def _new_code(
+    batch: AccessCodeBatch, with_pins: bool, expected_person_key: str = ""
+) -> tuple[str, str, AccessCode]:
     code = str(uuid.uuid4())
     hashed = code_hash(code)
     pin = f"{secrets.randbelow(10**6):06d}" if with_pins else ""
@@ -163,6 +173,7 @@ def _new_code(batch: AccessCodeBatch, with_pins: bool) -> tuple[str, str, Access
         batch_id=batch.pk,
         code_hash=hashed,
         pin_hash=_pin_hash(hashed, pin) if pin else "",
+        expected_person_key=expected_person_key,
     )
     return code, pin, row
 
@@ -276,6 +287,7 @@ def revoke_code(code: AccessCode, actor: str) -> bool:
         "access_code_revoked",
         code,
         land=code.institution.land_id,
+        institution=code.institution_id,
         batch_id=code.batch_id,
     )
     log.info("access_code_revoked", code_id=code.pk, batch_id=code.batch_id)
@@ -297,6 +309,7 @@ def revoke_batch(batch: AccessCodeBatch, actor: str) -> int:
         "access_code_batch_revoked",
         batch,
         land=batch.institution.land_id,
+        institution=batch.institution_id,
         codes=count,
     )
     log.info("access_code_batch_revoked", batch_id=batch.pk, codes=count)

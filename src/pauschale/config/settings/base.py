@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "djangosaml2",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     # The domain, in the order of the path of one application (DESIGN.md).
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -223,6 +226,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 LOGIN_URL = "/backoffice/login/"
+
+# Staff (back office): a session ends after this many idle seconds and at the
+# latest after the second value, whatever happens in between; wrong logins in a
+# row lock the account for a while (backoffice.auth).
+PAUSCHALE_STAFF_IDLE_SECONDS = 30 * 60
+PAUSCHALE_STAFF_MAX_SESSION_SECONDS = 10 * 3600
+PAUSCHALE_STAFF_MAX_FAILED_LOGINS = 5
+PAUSCHALE_STAFF_LOCKOUT_SECONDS = 15 * 60
+# Clear access codes of a batch wait encrypted for their download at most this long.
+PAUSCHALE_CODE_DELIVERY_DAYS = 14
+OTP_TOTP_ISSUER = "Einmalzahlung Backoffice"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,257 @@
+"""Lists of eligible people uploaded by an institution: one access code per row.
+
+The institution names each person (family name, given names, birth date); the
+platform keeps only the person key (``common.hashing.person_key``) on the code,
+so that the rule ``identity_as_institution_named`` can compare it with the
+identity BundID delivers. The names themselves go only into the encrypted
+delivery of the clear codes (``registry.delivery``), so that the institution's
+CSV and letters say which code is whose.
+
+All or nothing: every row is checked first; a file with any problem is refused
+with every problem listed (file, line, column, what is wrong, never the value),
+and nothing is issued.
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pauschale.common import clock
+from pauschale.common.hashing import fold_name, person_key
+from pauschale.common.log import get_logger
+
+from .imports import InstitutionImportError, RowError, read_csv_bytes
+
+log = get_logger(__name__)
+
+MAX_ROWS = 5_000
+"""Rows per upload; larger lists are split (the PIN letters are made in one go)."""
+MAX_BYTES = 5 * 1024 * 1024
+
+# Header spellings of campus systems and spreadsheets, compared case-folded and
+# without blanks, dots, hyphens and underscores.
+COLUMNS = {
+    "family_name": {
+        "familienname",
+        "nachname",
+        "name",
+        "familyname",
+        "lastname",
+        "surname",
+    },
+    "given_names": {
+        "vorname",
+        "vornamen",
+        "givenname",
+        "givennames",
+        "firstname",
+        "firstnames",
+    },
+    "birth_date": {
+        "geburtsdatum",
+        "gebdatum",
+        "geburtstag",
+        "birthdate",
+        "dateofbirth",
+        "dob",
+    },
+    "reference": {
+        "matrikelnummer",
+        "matrikelnr",
+        "schuelernummer",
+        "schülernummer",
+        "personennummer",
+        "referenz",
+        "reference",
+        "id",
+        "nr",
+    },
+}
+REQUIRED = ("family_name", "given_names", "birth_date")
+_MAX_NAME = 200
+_MAX_REFERENCE = 40
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class EligiblePerson:
+    """One row of the list. Its repr hides the personal data."""
+
+    line: int
+    family_name: str = field(repr=False)
+    given_names: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    reference: str = field(default="", repr=False)
+
+    @property
+    def person_key(self) -> str:
+        return person_key(self.family_name, self.given_names, self.birth_date)
+
+
+class EligibleListError(Exception):
+    """The list was not accepted; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) in the list")
+
+
+def read_eligible_people(name: str, data: bytes) -> list[EligiblePerson]:
+    """Every person of an uploaded CSV or XLSX list, or EligibleListError."""
+    if len(data) > MAX_BYTES:
+        raise EligibleListError(
+            [RowError(name, None, None, f"larger than {MAX_BYTES // 1024**2} MB")]
+        )
+    header, rows = _read_table(name, data)
+    positions = _column_positions(name, header)
+    people, errors = _parse_rows(name, positions, rows)
+    if not errors and not people:
+        errors.append(RowError(name, None, None, "the list has no rows"))
+    if len(people) > MAX_ROWS:
+        errors.append(
+            RowError(name, None, None, f"more than {MAX_ROWS} rows; split the list")
+        )
+    if errors:
+        log.warning("eligible_list_refused", errors=len(errors), rows=len(rows))
+        raise EligibleListError(errors)
+    return people
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def _read_table(name: str, data: bytes) -> tuple[list[str], list]:
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(name, data)
+    try:
+        return read_csv_bytes(name, data, windows_1252=True)
+    except InstitutionImportError as exc:
+        raise EligibleListError(exc.errors) from None
+
+
+def _read_xlsx(name: str, data: bytes) -> tuple[list[str], list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the same problem
+        raise EligibleListError(
+            [RowError(name, None, None, "not a readable XLSX workbook")]
+        ) from None
+    sheet = workbook.worksheets[0]
+    records = []
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        values = [_cell_text(value) for value in cells]
+        if any(value.strip() for value in values):
+            records.append((number, values))
+    workbook.close()
+    if not records:
+        raise EligibleListError([RowError(name, None, None, "the file is empty")])
+    _, header = records[0]
+    return [column.strip() for column in header], records[1:]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _header_key(column: str) -> str:
+    return re.sub(r"[\s._\-]+", "", column.casefold())
+
+
+def _column_positions(name: str, header: list[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, column in enumerate(header):
+        key = _header_key(column)
+        for wanted, spellings in COLUMNS.items():
+            if key in spellings and wanted not in positions:
+                positions[wanted] = index
+    missing = [column for column in REQUIRED if column not in positions]
+    if missing:
+        raise EligibleListError(
+            [
+                RowError(name, 1, column, "required column is missing")
+                for column in missing
+            ]
+        )
+    return positions
+
+
+# --- checking ------------------------------------------------------------------
+
+
+def _parse_rows(name: str, positions: dict[str, int], rows) -> tuple[list, list]:
+    people: list[EligiblePerson] = []
+    errors: list[RowError] = []
+    first_line_of: dict[str, int] = {}
+    for line, fields in rows:
+        values = {
+            column: fields[i].strip() if i < len(fields) else ""
+            for column, i in positions.items()
+        }
+        problems = _problems(values)
+        errors.extend(RowError(name, line, column, text) for column, text in problems)
+        if problems:
+            continue
+        person = EligiblePerson(
+            line=line,
+            family_name=" ".join(values["family_name"].split()),
+            given_names=" ".join(values["given_names"].split()),
+            birth_date=parse_birth_date(values["birth_date"]),
+            reference=values.get("reference", ""),
+        )
+        first = first_line_of.setdefault(person.person_key, line)
+        if first != line:
+            errors.append(
+                RowError(name, line, None, f"the same person as on line {first}")
+            )
+            continue
+        people.append(person)
+    return people, errors
+
+
+def _problems(values: dict[str, str]) -> list[tuple[str, str]]:
+    problems = []
+    for column in ("family_name", "given_names"):
+        value = values[column]
+        if not value:
+            problems.append((column, "is empty"))
+        elif len(value) > _MAX_NAME:
+            problems.append((column, f"is longer than {_MAX_NAME} characters"))
+        elif not fold_name(value):
+            problems.append((column, "has no letters"))
+    if len(values.get("reference", "")) > _MAX_REFERENCE:
+        problems.append(("reference", f"is longer than {_MAX_REFERENCE} characters"))
+    birth = values["birth_date"]
+    if not birth:
+        problems.append(("birth_date", "is empty"))
+    elif parse_birth_date(birth) is None:
+        problems.append(("birth_date", "is not a date as DD.MM.YYYY or YYYY-MM-DD"))
+    elif not date(1900, 1, 1) <= parse_birth_date(birth) <= clock.today():
+        problems.append(("birth_date", "lies before 1900 or in the future"))
+    return problems
+
+
+def parse_birth_date(text: str) -> date | None:
+    """A date written as DD.MM.YYYY (also D.M.YYYY) or YYYY-MM-DD, else None."""
+    text = text.strip()
+    if match := _GERMAN_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
