@@ -309,6 +309,7 @@ class BankReturn(models.Model):
         NONE = "", "—"
         NOT_SENT = "not_sent", "Zahlung war nicht freigegeben"
         ALREADY_RETURNED = "already_returned", "Zahlung war schon zurückgekommen"
+        OTHER_LAND = "other_land", "Zahlung eines anderen Landes"
 
     bank_file = models.ForeignKey(
         BankFile, on_delete=models.PROTECT, related_name="returns"

@@ -537,8 +537,9 @@ def open_payment_file(payment_file: PaymentFile | int, *, actor: str):
     taken while checking, so what is served is exactly what was checked. Every
     download is audited.
     """
-    if not isinstance(payment_file, PaymentFile):
-        payment_file = PaymentFile.objects.select_related("run").get(pk=payment_file)
+    file_id = payment_file.pk if isinstance(payment_file, PaymentFile) else payment_file
+    # Read afresh: the caller's objects may predate the release.
+    payment_file = PaymentFile.objects.select_related("run").get(pk=file_id)
     run = payment_file.run
     if run.status != PaymentRun.Status.RELEASED:
         raise RunRefused(

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('booking_date', models.DateField(blank=True, null=True)),
                 ('bank_reference', models.CharField(blank=True, max_length=35)),
                 ('outcome', models.CharField(choices=[('applied', 'zugeordnet'), ('unmatched', 'nicht zuzuordnen'), ('flagged', 'zu prüfen')], max_length=10)),
-                ('flag', models.CharField(blank=True, choices=[('', '—'), ('not_sent', 'Zahlung war nicht freigegeben'), ('already_returned', 'Zahlung war schon zurückgekommen')], max_length=20)),
+                ('flag', models.CharField(blank=True, choices=[('', '—'), ('not_sent', 'Zahlung war nicht freigegeben'), ('already_returned', 'Zahlung war schon zurückgekommen'), ('other_land', 'Zahlung eines anderen Landes')], max_length=20)),
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),
                 ('resolved_by', models.CharField(blank=True, max_length=150)),
             ],

@@ -8,6 +8,7 @@ import time
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Sum
 
@@ -25,6 +26,7 @@ pytestmark = [
 ]
 
 LANDS = ("DE-BY", "DE-NW", "DE-SN")
+CLERK = "clerk-tests"
 PER_LAND = 40
 
 
@@ -52,6 +54,7 @@ def _start_command(out_dir) -> subprocess.Popen:
         "DATABASE_URL": _database_url(),
     }
     args = ["payment_run", "--program", "eppsg-2023", "--out", str(out_dir), "--commit"]
+    args += ["--by", CLERK]
     return subprocess.Popen(
         [sys.executable, "-m", "pauschale.cli", *args],
         cwd=settings.BASE_DIR,
@@ -86,6 +89,7 @@ def _wait_until_blocked(count: int, processes, timeout: float = 60) -> None:
 
 
 def test_two_concurrent_commands_pay_every_payment_exactly_once(program, tmp_path):
+    get_user_model().objects.create_user(CLERK)
     program.spec_json["payment"]["max_transactions_per_file"] = 25
     program.save()
     applications = []

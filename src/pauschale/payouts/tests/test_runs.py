@@ -2,6 +2,7 @@ import hashlib
 import logging
 from io import StringIO
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -278,6 +279,9 @@ def test_queries_do_not_grow_with_the_number_of_payments(program, out_dir):
 
 
 def _command(*args) -> str:
+    if "--commit" in args:
+        get_user_model().objects.get_or_create(username="clerk-tests")
+        args = (*args, "--by", "clerk-tests")
     out = StringIO()
     call_command("payment_run", "--program", "eppsg-2023", *args, stdout=out)
     return out.getvalue()
@@ -290,7 +294,7 @@ def test_command_without_commit_is_a_dry_run(program, out_dir):
 
     assert "Dry run" in output
     assert "DE-BY: 2 payments, 400.00 EUR in 1 file(s)" in output
-    assert "--commit" in output
+    assert "--commit --by USER" in output
     assert not PaymentRun.objects.exists()
     assert not out_dir.exists()
 

@@ -1,0 +1,438 @@
+"""Reading what the bank sends back: camt.054.001.08 returns, pain.002.001.10 rejects.
+
+Each file is checked against the official ISO XSD first (put into
+``PAUSCHALE_SCHEMA_DIR`` by ``scripts/fetch-iso-schemas``) and only then read.
+A file that fails is refused as a whole with the line and field of each
+problem; values from the file never appear in a message, because a bank file
+holds names and IBANs. Nothing here touches the database.
+
+- camt.054: an entry is a return when its bank transaction code is
+  PMNT/ICDT/RRTN or its transaction details carry return information; the
+  original EndToEndId is in ``TxDtls/Refs/EndToEndId``, the reason in
+  ``TxDtls/RtrInf/Rsn/Cd`` (REFERENCE.md §2.6).
+- pain.002: a transaction with ``TxSts`` RJCT is a reject
+  (``OrgnlEndToEndId``, ``StsRsnInf/Rsn/Cd``); a whole message or payment
+  block with status RJCT and no transaction details rejects every transfer of
+  the original message.
+"""
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+
+from lxml import etree
+
+from .sepa import parse_amount
+
+CAMT_054 = "camt.054"
+PAIN_002 = "pain.002"
+NAMESPACES = {
+    "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08": CAMT_054,
+    "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10": PAIN_002,
+}
+XSD_FILES = {CAMT_054: "camt.054.001.08.xsd", PAIN_002: "pain.002.001.10.xsd"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+"""A bank's return or status file is small; anything this large is refused."""
+RETURN_CODE = ("PMNT", "ICDT", "RRTN")
+"""Bank transaction code (domain, family, sub-family) of a returned transfer."""
+_REJECTED = "RJCT"
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}, {self.field or 'document'}: {self.message}"
+
+
+class BankFileError(Exception):
+    """A file from the bank cannot be used; names the file, and line and field of
+    each problem. Carries no value from the file."""
+
+    def __init__(self, name: str, problems: list[Problem]):
+        self.name = name
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{name}: {shown}{more}")
+
+
+@dataclass(frozen=True)
+class ReportedReturn:
+    """One returned or rejected transfer as the file reports it."""
+
+    position: int
+    line: int
+    end_to_end_id: str
+    reason_code: str
+    amount_cents: int | None = None
+    booking_date: date | None = None
+    bank_reference: str = ""
+
+
+@dataclass(frozen=True)
+class RejectedMessage:
+    """A pain.002 that rejects a whole original message or payment block."""
+
+    message_id: str
+    reason_code: str
+    line: int
+
+
+@dataclass
+class BankFileContent:
+    kind: str
+    message_id: str
+    created_at: datetime | None
+    account_ibans: set[str] = field(default_factory=set)
+    """camt.054: the accounts notified about (the Land's payer account)."""
+    original_message_ids: set[str] = field(default_factory=set)
+    """pain.002: the MsgIds of our pain.001 files the report is about."""
+    returns: list[ReportedReturn] = field(default_factory=list)
+    rejected_messages: list[RejectedMessage] = field(default_factory=list)
+    other_entries: int = 0
+    """Entries or statuses that are no return or reject (bookings, acceptances)."""
+
+
+# --- schemas ------------------------------------------------------------------------
+
+
+class SchemaMissing(RuntimeError):
+    """The ISO XSDs are not in place: run ``make setup`` (scripts/fetch-iso-schemas)."""
+
+
+@functools.cache
+def _schema_document(kind: str):
+    path = Path(settings.PAUSCHALE_SCHEMA_DIR) / XSD_FILES[kind]
+    if not path.is_file():
+        raise SchemaMissing(
+            f"{path} is missing; run 'make setup' or scripts/fetch-iso-schemas "
+            f"{settings.PAUSCHALE_SCHEMA_DIR}"
+        )
+    return etree.parse(str(path))
+
+
+def schema(kind: str) -> etree.XMLSchema:
+    """The official ISO XSD of ``kind`` (``camt.054`` or ``pain.002``), a new
+    validator each time so that error logs of different files never mix."""
+    return etree.XMLSchema(_schema_document(kind))
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def read_bank_file(data: bytes, name: str) -> BankFileContent:
+    """Parse, validate and read a camt.054.001.08 or pain.002.001.10 file.
+
+    Raises BankFileError naming line and field of every problem.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise BankFileError(name, [Problem(0, "", "file is larger than 200 MB")])
+    root = _parse(data, name)
+    kind = _kind_of(root, name)
+    _validate(root, kind, name)
+    if kind == CAMT_054:
+        return _read_camt054(root, name)
+    return _read_pain002(root, name)
+
+
+def _parse(data: bytes, name: str):
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+    )
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        raise BankFileError(
+            name, [Problem(line, "", f"not well-formed XML: {_redact(exc.msg)}")]
+        ) from None
+
+
+def _kind_of(root, name: str) -> str:
+    qname = etree.QName(root)
+    kind = NAMESPACES.get(qname.namespace or "")
+    if kind is None or qname.localname != "Document":
+        expected = " or ".join(sorted(NAMESPACES))
+        raise BankFileError(
+            name,
+            [
+                Problem(
+                    root.sourceline or 0,
+                    qname.localname,
+                    f"not a camt.054.001.08 or pain.002.001.10 document "
+                    f"(namespace must be {expected})",
+                )
+            ],
+        )
+    return kind
+
+
+def _validate(root, kind: str, name: str) -> None:
+    validator = schema(kind)
+    if validator.validate(root):
+        return
+    problems = []
+    for error in validator.error_log:
+        problems.append(Problem(error.line, _field_of(root, error.path), _clean(error)))
+    raise BankFileError(name, problems)
+
+
+def _field_of(root, path: str | None) -> str:
+    """The element path of an error in local names: ``Ntfctn/Ntry/Amt``."""
+    if not path:
+        return ""
+    try:
+        found = root.getroottree().xpath(path)
+    except etree.XPathError:
+        return ""
+    if not found or not isinstance(found[0], etree._Element):
+        return ""
+    names = []
+    element = found[0]
+    while element is not None and element is not root:
+        names.append(etree.QName(element).localname)
+        element = element.getparent()
+    return "/".join(reversed(names))
+
+
+_ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '[^']*')?: ")
+_NAMESPACE = re.compile(r"\{[^}]*\}")
+_QUOTED = re.compile(r"(?<!facet )'([^']*)'")
+
+
+def _clean(error) -> str:
+    message = _ELEMENT_PREFIX.sub("", error.message)
+    return _redact(_NAMESPACE.sub("", message))
+
+
+def _redact(message: str) -> str:
+    """Drop quoted values (they may be names or IBANs); keep numbers and facets."""
+    return _QUOTED.sub(
+        lambda m: m.group(0) if m.group(1).isdigit() else "[value]", message
+    )
+
+
+# --- camt.054 ---------------------------------------------------------------------------
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname
+
+
+def _child(element, *names: str):
+    """The first descendant along ``names`` (local names), or None."""
+    for name in names:
+        if element is None:
+            return None
+        element = next((c for c in element if _is(c, name)), None)
+    return element
+
+
+def _children(element, name: str) -> list:
+    return [c for c in element if _is(c, name)] if element is not None else []
+
+
+def _is(element, name: str) -> bool:
+    return isinstance(element.tag, str) and _local(element) == name
+
+
+def _text(element, *names: str) -> str:
+    found = _child(element, *names)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _datetime(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _date(element, *names: str) -> date | None:
+    holder = _child(element, *names)
+    if holder is None:
+        return None
+    text = _text(holder, "Dt") or _text(holder, "DtTm")[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _amount(element, problems: list[Problem]) -> int | None:
+    """Cents of an amount element in EUR; a problem for other currencies."""
+    if element is None:
+        return None
+    if element.get("Ccy") != "EUR":
+        problems.append(
+            Problem(element.sourceline or 0, _path(element), "amount is not in EUR")
+        )
+        return None
+    try:
+        return parse_amount(element.text or "")
+    except ValueError as exc:
+        problems.append(Problem(element.sourceline or 0, _path(element), str(exc)))
+        return None
+
+
+def _path(element) -> str:
+    names = []
+    while element is not None and element.getparent() is not None:
+        names.append(_local(element))
+        element = element.getparent()
+    return "/".join(reversed(names))
+
+
+def _read_camt054(root, name: str) -> BankFileContent:
+    notification = _child(root, "BkToCstmrDbtCdtNtfctn")
+    content = BankFileContent(
+        kind=CAMT_054,
+        message_id=_text(notification, "GrpHdr", "MsgId"),
+        created_at=_datetime(_text(notification, "GrpHdr", "CreDtTm")),
+    )
+    problems: list[Problem] = []
+    for account in _children(notification, "Ntfctn"):
+        iban = _text(account, "Acct", "Id", "IBAN")
+        if iban:
+            content.account_ibans.add(iban)
+        for entry in _children(account, "Ntry"):
+            if _is_return(entry):
+                _read_return_entry(entry, content, problems)
+            else:
+                content.other_entries += 1
+    if problems:
+        raise BankFileError(name, problems)
+    return content
+
+
+def _is_return(entry) -> bool:
+    if _text(entry, "Sts", "Cd") not in ("", "BOOK"):
+        return False  # pending or information only: not a return yet
+    domain = _child(entry, "BkTxCd", "Domn")
+    code = (
+        _text(domain, "Cd"),
+        _text(domain, "Fmly", "Cd"),
+        _text(domain, "Fmly", "SubFmlyCd"),
+    )
+    if code == RETURN_CODE:
+        return True
+    return any(
+        _child(details, "RtrInf") is not None
+        for group in _children(entry, "NtryDtls")
+        for details in _children(group, "TxDtls")
+    )
+
+
+def _read_return_entry(entry, content: BankFileContent, problems) -> None:
+    booked = _date(entry, "BookgDt") or _date(entry, "ValDt")
+    entry_reference = _text(entry, "AcctSvcrRef")
+    transactions = [
+        details
+        for group in _children(entry, "NtryDtls")
+        for details in _children(group, "TxDtls")
+    ]
+    if not transactions:
+        # A return without details: kept, so that staff can look for it.
+        content.returns.append(
+            ReportedReturn(
+                position=len(content.returns) + 1,
+                line=entry.sourceline or 0,
+                end_to_end_id="",
+                reason_code="",
+                amount_cents=_amount(_child(entry, "Amt"), problems),
+                booking_date=booked,
+                bank_reference=entry_reference,
+            )
+        )
+        return
+    for details in transactions:
+        amount = _child(details, "Amt")
+        if amount is None:
+            amount = _child(details, "AmtDtls", "TxAmt", "Amt")
+        if amount is None and len(transactions) == 1:
+            amount = _child(entry, "Amt")
+        reason = _child(details, "RtrInf", "Rsn")
+        content.returns.append(
+            ReportedReturn(
+                position=len(content.returns) + 1,
+                line=details.sourceline or 0,
+                end_to_end_id=_text(details, "Refs", "EndToEndId"),
+                reason_code=(_text(reason, "Cd") or _text(reason, "Prtry"))[:4],
+                amount_cents=_amount(amount, problems),
+                booking_date=booked,
+                bank_reference=_text(details, "Refs", "AcctSvcrRef") or entry_reference,
+            )
+        )
+
+
+# --- pain.002 ----------------------------------------------------------------------------
+
+
+def _status_reason(element) -> str:
+    reason = _child(element, "StsRsnInf", "Rsn")
+    return (_text(reason, "Cd") or _text(reason, "Prtry"))[:4]
+
+
+def _read_pain002(root, name: str) -> BankFileContent:
+    report = _child(root, "CstmrPmtStsRpt")
+    group = _child(report, "OrgnlGrpInfAndSts")
+    original = _text(group, "OrgnlMsgId")
+    content = BankFileContent(
+        kind=PAIN_002,
+        message_id=_text(report, "GrpHdr", "MsgId"),
+        created_at=_datetime(_text(report, "GrpHdr", "CreDtTm")),
+        original_message_ids={original},
+    )
+    blocks = _children(report, "OrgnlPmtInfAndSts")
+    has_transactions = any(_children(b, "TxInfAndSts") for b in blocks)
+    if _text(group, "GrpSts") == _REJECTED and not has_transactions:
+        content.rejected_messages.append(
+            RejectedMessage(original, _status_reason(group), group.sourceline or 0)
+        )
+        return content
+
+    problems: list[Problem] = []
+    for block in blocks:
+        transactions = _children(block, "TxInfAndSts")
+        if _text(block, "PmtInfSts") == _REJECTED and not transactions:
+            content.rejected_messages.append(
+                RejectedMessage(
+                    _text(block, "OrgnlPmtInfId"),
+                    _status_reason(block) or _status_reason(group),
+                    block.sourceline or 0,
+                )
+            )
+            continue
+        for transaction in transactions:
+            if _text(transaction, "TxSts") != _REJECTED:
+                content.other_entries += 1
+                continue
+            amount = _child(transaction, "OrgnlTxRef", "Amt", "InstdAmt")
+            content.returns.append(
+                ReportedReturn(
+                    position=len(content.returns) + 1,
+                    line=transaction.sourceline or 0,
+                    end_to_end_id=_text(transaction, "OrgnlEndToEndId"),
+                    reason_code=_status_reason(transaction)
+                    or _status_reason(block)
+                    or _status_reason(group),
+                    amount_cents=_amount(amount, problems),
+                    bank_reference=_text(transaction, "AcctSvcrRef"),
+                )
+            )
+    if not blocks:
+        content.other_entries += 1  # a status of the whole message only (e.g. ACTC)
+    if problems:
+        raise BankFileError(name, problems)
+    return content
