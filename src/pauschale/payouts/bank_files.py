@@ -206,7 +206,7 @@ def _field_of(root, path: str | None) -> str:
 
 _ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '[^']*')?: ")
 _NAMESPACE = re.compile(r"\{[^}]*\}")
-_QUOTED = re.compile(r"(?<!facet )'([^']*)'")
+_QUOTED = re.compile(r"(facet )?'([^']*)'")
 
 
 def _clean(error) -> str:
@@ -217,7 +217,8 @@ def _clean(error) -> str:
 def _redact(message: str) -> str:
     """Drop quoted values (they may be names or IBANs); keep numbers and facets."""
     return _QUOTED.sub(
-        lambda m: m.group(0) if m.group(1).isdigit() else "[value]", message
+        lambda m: m.group(0) if m.group(1) or m.group(2).isdigit() else "[value]",
+        message,
     )
 
 
@@ -335,6 +336,7 @@ def _is_return(entry) -> bool:
 
 
 def _read_return_entry(entry, content: BankFileContent, problems) -> None:
+    entry_amount = _amount(_child(entry, "Amt"), problems)
     booked = _date(entry, "BookgDt") or _date(entry, "ValDt")
     entry_reference = _text(entry, "AcctSvcrRef")
     transactions = [
@@ -350,7 +352,7 @@ def _read_return_entry(entry, content: BankFileContent, problems) -> None:
                 line=entry.sourceline or 0,
                 end_to_end_id="",
                 reason_code="",
-                amount_cents=_amount(_child(entry, "Amt"), problems),
+                amount_cents=entry_amount,
                 booking_date=booked,
                 bank_reference=entry_reference,
             )
@@ -360,8 +362,9 @@ def _read_return_entry(entry, content: BankFileContent, problems) -> None:
         amount = _child(details, "Amt")
         if amount is None:
             amount = _child(details, "AmtDtls", "TxAmt", "Amt")
+        cents = _amount(amount, problems)
         if amount is None and len(transactions) == 1:
-            amount = _child(entry, "Amt")
+            cents = entry_amount
         reason = _child(details, "RtrInf", "Rsn")
         content.returns.append(
             ReportedReturn(
@@ -369,7 +372,7 @@ def _read_return_entry(entry, content: BankFileContent, problems) -> None:
                 line=details.sourceline or 0,
                 end_to_end_id=_text(details, "Refs", "EndToEndId"),
                 reason_code=(_text(reason, "Cd") or _text(reason, "Prtry"))[:4],
-                amount_cents=_amount(amount, problems),
+                amount_cents=cents,
                 booking_date=booked,
                 bank_reference=_text(details, "Refs", "AcctSvcrRef") or entry_reference,
             )

@@ -1,0 +1,71 @@
+"""Import camt.054 and pain.002 files from the bank: returns and rejects.
+
+    import_bank_file FILE... --by USER [--land DE-BY]
+
+Each file is checked against its ISO XSD and imported once; a file imported
+before changes nothing. Output names ids, counts and reason codes, never people.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from ...bank_files import BankFileError
+from ...returns import import_bank_file
+
+
+class Command(BaseCommand):
+    help = "Import camt.054.001.08 (returns) and pain.002.001.10 (rejects) files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        parser.add_argument("--by", required=True, metavar="USER")
+        parser.add_argument(
+            "--land", help="refuse files about another Land's account (ISO 3166-2)"
+        )
+
+    def handle(self, *args, files, by, land, **options):
+        if not get_user_model().objects.filter(username=by, is_active=True).exists():
+            raise CommandError(f"no active user {by!r}")
+        failed = []
+        for path in files:
+            try:
+                self._import(path, by, land.upper() if land else None)
+            except BankFileError as exc:
+                failed.append(str(exc))
+                self.stderr.write(str(exc))
+            except OSError as exc:
+                failed.append(f"{path}: {exc.strerror}")
+                self.stderr.write(f"{path}: {exc.strerror}")
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of {len(files)} file(s) not imported: "
+                + "; ".join(failed)
+            )
+
+    def _import(self, path: Path, actor: str, land: str | None) -> None:
+        result = import_bank_file(
+            path.read_bytes(), name=path.name, actor=actor, land=land
+        )
+        bank_file = result.bank_file
+        if not result.created:
+            self.stdout.write(
+                f"{path.name}: imported before; nothing changed "
+                f"(bank file {bank_file.pk}, {bank_file.kind} {bank_file.message_id})"
+            )
+            return
+        self.stdout.write(
+            f"{path.name}: bank file {bank_file.pk}, {bank_file.kind} "
+            f"{bank_file.message_id} ({bank_file.land_id or 'Land unknown'}): "
+            f"{bank_file.entry_count} entries, {bank_file.applied_count} applied, "
+            f"{bank_file.flagged_count} flagged, {bank_file.unmatched_count} unmatched, "
+            f"{bank_file.other_count} other"
+        )
+        if result.by_reason:
+            counts = Counter(result.by_reason)
+            self.stdout.write(
+                "  applied by reason: "
+                + ", ".join(f"{code} {n}" for code, n in sorted(counts.items()))
+            )

@@ -1,0 +1,396 @@
+"""Bank returns: camt.054 and pain.002 files matched to payments, and bad files."""
+
+import logging
+from datetime import date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+import pytest
+
+from pauschale.audit.models import AuditEvent
+from pauschale.payouts.bank_files import BankFileError, read_bank_file
+from pauschale.payouts.bank_simulator import (
+    SimulatedReturn,
+    camt054_returns,
+    pain002_rejects,
+)
+from pauschale.payouts.models import BankFile, BankReturn, Payment
+from pauschale.payouts.returns import (
+    import_bank_file,
+    payments_awaiting_new_account,
+    payments_for_case_handling,
+    resolve_return,
+    returns_to_check,
+)
+from pauschale.payouts.services import create_payment_runs, release_run
+
+from .factories import approved_applications
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+BY_PAYER = "DE12700000000020230001"
+AT = datetime(2023, 3, 24, 7, 30, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def sent(program, out_dir):
+    """Four payments of Bavaria in a released run, sorted by id."""
+    approved_applications(program, "DE-BY", 4)
+    (run,) = create_payment_runs(program, out_dir=out_dir, actor="clerk-anna")
+    release_run(run, approver="approver-ben")
+    return list(Payment.objects.order_by("id"))
+
+
+def _camt(returns, iban=BY_PAYER, message_id="CAMT-2023-03-24-1") -> bytes:
+    return camt054_returns(
+        account_iban=iban,
+        returns=returns,
+        message_id=message_id,
+        created_at=AT,
+        booking_date=date(2023, 3, 24),
+    )
+
+
+def _returned(payment: Payment, reason: str) -> SimulatedReturn:
+    return SimulatedReturn(payment.end_to_end_id, payment.amount_cents, reason)
+
+
+def _import(data: bytes, name="camt054.xml", **kwargs):
+    return import_bank_file(data, name=name, actor="clerk-anna", **kwargs)
+
+
+def test_camt054_returns_are_matched_and_marked_with_their_reason(sent):
+    data = _camt([_returned(sent[0], "AC01"), _returned(sent[1], "MD07")])
+
+    result = _import(data)
+
+    assert result.created
+    first, second = (Payment.objects.get(pk=p.pk) for p in sent[:2])
+    assert (first.status, first.return_reason) == ("returned", "AC01")
+    assert (second.status, second.return_reason) == ("returned", "MD07")
+    assert first.returned_at is not None
+    assert set(
+        Payment.objects.filter(pk__in=[sent[2].pk, sent[3].pk]).values_list(
+            "status", flat=True
+        )
+    ) == {"sent"}
+    bank_file = result.bank_file
+    assert (bank_file.kind, bank_file.land_id) == ("camt.054", "DE-BY")
+    assert (bank_file.entry_count, bank_file.applied_count) == (2, 2)
+    assert result.by_reason == {"AC01": 1, "MD07": 1}
+    returns = list(bank_file.returns.order_by("position"))
+    assert [(r.payment_id, r.outcome, r.reason_code) for r in returns] == [
+        (sent[0].pk, "applied", "AC01"),
+        (sent[1].pk, "applied", "MD07"),
+    ]
+    assert returns[0].amount_cents == 20_000
+    assert returns[0].booking_date == date(2023, 3, 24)
+    assert returns[0].line > 0
+
+
+def test_returns_go_to_the_applicant_or_to_case_handling_by_reason(sent):
+    _import(_camt([_returned(sent[0], "AC04"), _returned(sent[1], "MD07")]))
+
+    first, second = (Payment.objects.get(pk=p.pk) for p in sent[:2])
+    assert first.accepts_new_account
+    assert not second.accepts_new_account
+    assert list(payments_awaiting_new_account(["DE-BY"])) == [first]
+    assert list(payments_for_case_handling(["DE-BY"])) == [second]
+    assert list(payments_for_case_handling(["DE-BE"])) == []
+    assert str(first.reason.text) == "Das Konto wurde aufgelöst."
+
+
+def test_unmatched_entries_are_kept_and_listed(sent):
+    data = _camt(
+        [_returned(sent[0], "AC04"), SimulatedReturn("EPP-BY-999999-1", 20_000, "AC01")]
+    )
+
+    result = _import(data)
+
+    bank_file = result.bank_file
+    assert (bank_file.applied_count, bank_file.unmatched_count) == (1, 1)
+    unmatched = bank_file.returns.get(outcome="unmatched")
+    assert unmatched.end_to_end_id == "EPP-BY-999999-1"
+    assert unmatched.payment is None
+    assert list(returns_to_check(["DE-BY"])) == [unmatched]
+    assert list(returns_to_check(["DE-BE"])) == []
+
+
+def test_importing_the_same_file_twice_changes_nothing(sent):
+    data = _camt([_returned(sent[0], "AC01")])
+    _import(data)
+    before = list(
+        Payment.objects.order_by("id").values_list(
+            "status", "return_reason", "returned_at"
+        )
+    )
+
+    again = _import(data, name="the-same-file-renamed.xml")
+
+    assert not again.created
+    assert BankFile.objects.count() == 1
+    assert BankReturn.objects.count() == 1
+    assert (
+        list(
+            Payment.objects.order_by("id").values_list(
+                "status", "return_reason", "returned_at"
+            )
+        )
+        == before
+    )
+    assert AuditEvent.objects.filter(action="bank_file_imported").count() == 1
+    assert AuditEvent.objects.filter(action="bank_file_import_repeated").count() == 1
+
+
+def test_a_second_file_with_the_same_return_is_flagged_not_applied(sent):
+    _import(_camt([_returned(sent[0], "AC01")]))
+
+    result = _import(_camt([_returned(sent[0], "AC04")], message_id="CAMT-2"))
+
+    entry = result.bank_file.returns.get()
+    assert (entry.outcome, entry.flag) == ("flagged", "already_returned")
+    assert Payment.objects.get(pk=sent[0].pk).return_reason == "AC01"
+
+
+def test_a_return_for_a_payment_not_sent_is_flagged(program, out_dir):
+    approved_applications(program, "DE-BY", 2)
+    create_payment_runs(program, out_dir=out_dir, actor="clerk-anna")  # not released
+    payment = Payment.objects.order_by("id").first()
+
+    result = _import(_camt([_returned(payment, "AC01")]))
+
+    entry = result.bank_file.returns.get()
+    assert (entry.outcome, entry.flag) == ("flagged", "not_sent")
+    assert Payment.objects.get(pk=payment.pk).status == "in_run"
+    assert list(returns_to_check()) == [entry]
+
+
+def test_a_flagged_return_can_be_resolved_once(sent):
+    result = _import(_camt([SimulatedReturn("EPP-BY-424242-1", 20_000, "AC01")]))
+    entry = result.bank_file.returns.get()
+
+    resolve_return(entry, actor="clerk-anna", note="booked_elsewhere")
+
+    assert list(returns_to_check()) == []
+    assert AuditEvent.objects.filter(action="bank_return_resolved").count() == 1
+    with pytest.raises(ValueError, match="resolved already"):
+        resolve_return(entry, actor="clerk-anna", note="again")
+
+
+def test_pain002_rejects_single_transfers(sent):
+    data = pain002_rejects(
+        original_message_id="EPP-BY-1-1",
+        rejects=[(sent[2].end_to_end_id, "AC04"), ("EPP-BY-77777-1", "AC01")],
+        message_id="PAIN002-1",
+        created_at=AT,
+    )
+
+    result = _import(data, name="pain002.xml")
+
+    bank_file = result.bank_file
+    assert (bank_file.kind, bank_file.land_id) == ("pain.002", "DE-BY")
+    payment = Payment.objects.get(pk=sent[2].pk)
+    assert (payment.status, payment.return_reason) == ("rejected", "AC04")
+    assert payment.accepts_new_account
+    assert (bank_file.applied_count, bank_file.unmatched_count) == (1, 1)
+
+
+def test_pain002_rejecting_a_whole_message_rejects_every_transfer_in_it(sent):
+    data = pain002_rejects(
+        original_message_id="EPP-BY-1-1",
+        rejects=[],
+        message_id="PAIN002-2",
+        created_at=AT,
+        whole_message_reason="FF01",
+    )
+
+    result = _import(data, name="pain002.xml")
+
+    assert result.bank_file.applied_count == 4
+    assert set(Payment.objects.values_list("status", "return_reason")) == {
+        ("rejected", "FF01")
+    }
+    assert len(payments_for_case_handling()) == 4
+
+
+def test_pain002_acceptance_changes_nothing(sent):
+    data = (
+        pain002_rejects(
+            original_message_id="EPP-BY-1-1",
+            rejects=[],
+            message_id="PAIN002-3",
+            created_at=AT,
+        )
+        .replace(b"<GrpSts>PART</GrpSts>", b"<GrpSts>ACCP</GrpSts>")
+        .replace(b"<PmtInfSts>PART</PmtInfSts>", b"<PmtInfSts>ACCP</PmtInfSts>")
+    )
+
+    result = _import(data, name="pain002.xml")
+
+    assert result.bank_file.entry_count == 0
+    assert set(Payment.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_clerk_cannot_import_another_lands_file(sent):
+    data = _camt([_returned(sent[0], "AC01")])
+
+    with pytest.raises(
+        BankFileError, match="not about an account or payment run of DE-BE"
+    ):
+        _import(data, land="DE-BE")
+    assert not BankFile.objects.exists()
+
+    assert _import(data, land="DE-BY").bank_file.applied_count == 1
+
+
+def test_a_file_of_an_unknown_account_is_refused_for_a_clerk(sent):
+    data = _camt([_returned(sent[0], "AC01")], iban="DE02120300000000202051")
+
+    with pytest.raises(BankFileError):
+        _import(data, land="DE-BY")
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+# --- bad files: file, line and field, and nothing stored -----------------------------
+
+
+def _problems(data: bytes) -> BankFileError:
+    with pytest.raises(BankFileError) as error:
+        _import(data, name="bank.xml")
+    assert not BankFile.objects.exists()
+    return error.value
+
+
+def test_bad_xml_is_reported_with_its_line(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(b"</Ntry>", b"</Ntri>", 1)
+
+    error = _problems(data)
+
+    assert str(error).startswith("bank.xml: line ")
+    assert "not well-formed XML" in str(error)
+    assert error.problems[0].line > 1
+
+
+def test_a_wrong_namespace_is_refused(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(
+        b"camt.054.001.08", b"camt.054.001.02"
+    )
+
+    error = _problems(data)
+
+    assert "namespace must be" in str(error)
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+def test_an_xsd_violation_names_line_and_field_but_no_value(sent):
+    long_reference = "EPP-BY-12345678901234567890123456789"
+    data = _camt([SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")]).replace(
+        b"<EndToEndId>EPP-BY-1-1</EndToEndId>",
+        f"<EndToEndId>{long_reference}</EndToEndId>".encode(),
+    )
+
+    error = _problems(data)
+
+    (problem,) = error.problems
+    assert (
+        problem.field
+        == "BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry/NtryDtls/TxDtls/Refs/EndToEndId"
+    )
+    assert problem.line == data[: data.index(long_reference.encode())].count(b"\n") + 1
+    assert "maxLength" in problem.message
+    assert long_reference not in str(error)
+
+
+def test_a_value_in_a_pattern_error_is_not_repeated(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(
+        BY_PAYER.encode(), b"Max Mustermann"
+    )
+
+    error = _problems(data)
+
+    assert "IBAN" in str(error)
+    assert "Mustermann" not in str(error)
+
+
+def test_an_amount_in_another_currency_is_refused(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(b'Ccy="EUR"', b'Ccy="USD"')
+
+    error = _problems(data)
+
+    assert "not in EUR" in str(error)
+    assert {p.field for p in error.problems} >= {
+        "BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry/Amt"
+    }
+
+
+def test_reading_separates_returns_from_other_entries():
+    other = camt054_returns(
+        account_iban=BY_PAYER,
+        returns=[SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")],
+        message_id="M",
+        created_at=AT,
+        booking_date=date(2023, 3, 24),
+    ).replace(b"<SubFmlyCd>RRTN</SubFmlyCd>", b"<SubFmlyCd>ESCT</SubFmlyCd>")
+    without_return_info = other.replace(b"<RtrInf>", b"<!--").replace(
+        b"</RtrInf>", b"-->"
+    )
+
+    content = read_bank_file(without_return_info, "x.xml")
+
+    assert content.returns == []
+    assert content.other_entries == 1
+    assert content.account_ibans == {BY_PAYER}
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_command_imports_and_reports_counts_without_personal_data(
+    sent, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    get_user_model().objects.create_user("clerk-anna")
+    path = tmp_path / "camt054.xml"
+    path.write_bytes(
+        _camt(
+            [
+                _returned(sent[0], "AC01"),
+                SimulatedReturn("EPP-BY-55555-1", 20_000, "AC04"),
+            ]
+        )
+    )
+    out = StringIO()
+
+    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
+    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
+
+    output = out.getvalue()
+    assert (
+        "camt.054 CAMT-2023-03-24-1 (DE-BY): 2 entries, 1 applied, 0 flagged, 1 unmatched"
+        in output
+    )
+    assert "imported before; nothing changed" in output
+    assert "AC01 1" in output
+    everything = output + caplog.text
+    for payment in Payment.objects.all():
+        assert payment.iban not in everything
+    assert "Jörg" not in everything and "Müller" not in everything
+
+
+def test_command_reports_a_bad_file_with_line_and_field(sent, tmp_path):
+    get_user_model().objects.create_user("clerk-anna")
+    path = tmp_path / "bad.xml"
+    path.write_bytes(
+        _camt([_returned(sent[0], "AC01")]).replace(
+            b"<Cd>BOOK</Cd>", b"<Cd>BOOKED</Cd>"
+        )
+    )
+
+    with pytest.raises(CommandError, match=r"bad.xml: line \d+, .*Sts/Cd"):
+        call_command(
+            "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
+        )
