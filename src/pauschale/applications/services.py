@@ -1,7 +1,12 @@
 """Domain actions of the applicant's path: entering a code, the PIN, submitting."""
 
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 from django.db import IntegrityError, transaction
 
+from pauschale.audit.services import record
 from pauschale.common import clock
 from pauschale.common.hashing import keyed_hash, person_key
 from pauschale.common.log import get_logger
@@ -105,8 +110,13 @@ def submit_application(
     account_holder: str,
     iban: str,
     declarations: list[str],
+    channel: str = Application.Channel.ONLINE,
+    submitted_at: datetime | None = None,
 ) -> Application:
-    """Store the application, redeem its code and have it decided, in one transaction."""
+    """Store the application, redeem its code and have it decided, in one transaction.
+
+    ``submitted_at`` is the time of receipt where it is not now (paper).
+    """
     code = AccessCode.objects.select_for_update().get(pk=access_code_id)
     existing = Application.objects.filter(access_code=code).first()
     if existing is not None:
@@ -120,7 +130,8 @@ def submit_application(
                 program=program,
                 access_code=code,
                 land_id=land,
-                submitted_at=now,
+                channel=channel,
+                submitted_at=submitted_at or now,
                 subject_key=subject,
                 person_key=person,
                 trust_level=int(identity.trust_level),
@@ -141,7 +152,103 @@ def submit_application(
         application_id=application.pk,
         land=land,
         program=program.slug,
+        channel=channel,
     )
     application_submitted.send(sender=Application, application=application)
     application.refresh_from_db(fields=["status"])
     return application
+
+
+# --- paper applications ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperIdentity:
+    """A person whose identity a clerk checked in person against an ID document.
+
+    Counts as trust level "hoch": the check is at least as strong as the eID. No
+    BundID account, so no subject; the person key alone finds the same person's
+    online application.
+    """
+
+    family_name: str = field(repr=False)
+    given_names: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    subject: str = ""
+    trust_level: int = TrustLevel.HOCH
+
+
+class PaperRefused(Exception):
+    """The paper application cannot be entered; ``reason`` is an EntryRefusal reason
+    or ``already_submitted``. Carries no input values."""
+
+    def __init__(self, reason: str, application: Application | None = None):
+        self.reason = reason
+        self.application = application
+        super().__init__(reason)
+
+
+def submit_paper_application(
+    *,
+    program: Program,
+    code_text: str,
+    land: str,
+    identity: PaperIdentity,
+    received_on: date,
+    account_holder: str,
+    iban: str,
+    declarations: list[str],
+    entered_by: str,
+) -> Application:
+    """Enter an application received by post; it then runs the online path's rules
+    and payment path, with channel ``paper``.
+
+    The code must be one of ``land``'s (the clerk's Land). The day of receipt
+    counts for the application window, as the postmark would.
+    """
+    code = find_code(program, code_text, include_revoked=True)
+    if code is None:
+        raise PaperRefused(Reason.UNKNOWN_CODE)
+    if code.institution.land_id != land:
+        raise PaperRefused(Reason.WRONG_LAND)
+    if code.revoked_at is not None:
+        raise PaperRefused(Reason.CODE_REVOKED)
+    existing = Application.objects.filter(access_code=code).first()
+    if existing is not None:
+        raise PaperRefused("already_submitted", existing)
+
+    with transaction.atomic():
+        try:
+            application = submit_application(
+                program=program,
+                access_code_id=code.pk,
+                land=land,
+                identity=identity,
+                pin_verified=False,
+                account_holder=account_holder,
+                iban=iban,
+                declarations=declarations,
+                channel=Application.Channel.PAPER,
+                submitted_at=_receipt_time(program, received_on),
+            )
+        except AlreadySubmitted as exc:
+            raise PaperRefused("already_submitted", exc.application) from None
+        record(
+            entered_by,
+            "paper_application_entered",
+            application,
+            land=land,
+            access_code_id=code.pk,
+            received_on=received_on.isoformat(),
+            status=application.status,
+        )
+    return application
+
+
+def _receipt_time(program: Program, received_on: date) -> datetime:
+    """Now if received today, else noon of the day of receipt in the program's zone."""
+    now = clock.now()
+    zone = ZoneInfo(program.spec.timezone)
+    if received_on >= now.astimezone(zone).date():
+        return now
+    return datetime.combine(received_on, time(12, 0), tzinfo=zone)

@@ -1,2 +1,43 @@
+from django.urls import path
+
+from pauschale.audit.views import audit_list
+
+from .views import account, cases, dashboard, institution
+
 app_name = "backoffice"
-urlpatterns: list = []
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("login/", account.login_view, name="login"),
+    path("logout/", account.logout_view, name="logout"),
+    # institutions
+    path("codes/", institution.batch_list, name="batches"),
+    path("codes/new/", institution.batch_new, name="batch_new"),
+    path("codes/list/", institution.batch_upload, name="batch_upload"),
+    path("codes/revoke/", institution.code_revoke, name="code_revoke"),
+    path("codes/<int:pk>/", institution.batch_detail, name="batch"),
+    path(
+        "codes/<int:pk>/download/<str:kind>/",
+        institution.batch_download,
+        name="batch_download",
+    ),
+    path(
+        "codes/<int:pk>/destroy/",
+        institution.batch_destroy_codes,
+        name="batch_destroy_codes",
+    ),
+    path("codes/<int:pk>/revoke/", institution.batch_revoke, name="batch_revoke"),
+    # Land authorities
+    path("applications/", cases.application_list, name="applications"),
+    path("applications/referred/", cases.referral_list, name="referrals"),
+    path("applications/paper/", cases.paper_new, name="paper_new"),
+    path("applications/<int:pk>/", cases.application_detail, name="application"),
+    path(
+        "applications/<int:pk>/decide/",
+        cases.application_decide,
+        name="application_decide",
+    ),
+    # dashboards and audit trail
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/<str:dataset>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
+    path("audit/", audit_list, name="audit"),
+]

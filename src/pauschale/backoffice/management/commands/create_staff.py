@@ -1,0 +1,105 @@
+"""Create a staff account with its role, scope and TOTP second factor.
+
+Prints the password (if generated) and the TOTP provisioning URI once; neither
+is stored in clear nor logged. ``--qr`` also draws the URI as a QR code in the
+terminal for the authenticator app.
+"""
+
+import secrets
+import sys
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pauschale.audit.services import record
+from pauschale.backoffice.models import LAND_ROLES, Role, StaffProfile
+from pauschale.common.lands import LANDS
+from pauschale.common.log import get_logger
+from pauschale.registry.models import Institution
+
+log = get_logger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Create a staff user with role, Land or institution, and a TOTP device."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--land", help="ISO code such as DE-BY (clerk, approver)")
+        parser.add_argument("--institution", type=int, help="institution id")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from standard input instead of generating one",
+        )
+        parser.add_argument(
+            "--qr", action="store_true", help="also print the TOTP URI as a QR code"
+        )
+
+    def handle(self, *args, **options):
+        role = options["role"]
+        land, institution = self._scope(role, options["land"], options["institution"])
+        User = get_user_model()
+        username = options["username"]
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"user {username} exists already")
+        password = self._password(options["password_stdin"], username)
+
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, password=password)
+            StaffProfile.objects.create(
+                user=user, role=role, land_id=land, institution=institution
+            )
+            device = TOTPDevice.objects.create(user=user, name="staff", confirmed=True)
+            record(
+                "create_staff",
+                "staff_created",
+                user,
+                land=land or (institution.land_id if institution else ""),
+                institution=institution.pk if institution else None,
+                role=role,
+            )
+        log.info("staff_created", user_id=user.pk, role=role, land=land)
+
+        self.stdout.write(f"user {username} ({role}) created, id {user.pk}")
+        if not options["password_stdin"]:
+            self.stdout.write(f"password (shown once): {password}")
+        self.stdout.write(f"TOTP provisioning URI (shown once): {device.config_url}")
+        if options["qr"]:
+            import segno
+
+            segno.make(device.config_url).terminal(out=self.stdout, compact=True)
+
+    def _scope(self, role, land, institution_id):
+        if role in LAND_ROLES:
+            if not land or land.upper() not in LANDS or institution_id:
+                raise CommandError(
+                    f"role {role} needs --land (e.g. DE-BY) and nothing else"
+                )
+            return land.upper(), None
+        if role == Role.INSTITUTION:
+            if not institution_id or land:
+                raise CommandError("role institution needs --institution ID only")
+            institution = Institution.objects.filter(pk=institution_id).first()
+            if institution is None:
+                raise CommandError(f"no institution {institution_id}")
+            return None, institution
+        if land or institution_id:
+            raise CommandError("role operator takes neither --land nor --institution")
+        return None, None
+
+    def _password(self, from_stdin: bool, username: str) -> str:
+        if not from_stdin:
+            return secrets.token_urlsafe(15)
+        password = sys.stdin.readline().rstrip("\n")
+        try:
+            validate_password(password, get_user_model()(username=username))
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        return password

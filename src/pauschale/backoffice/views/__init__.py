@@ -1,0 +1,1 @@
+"""Staff pages. Thin: read through ``scoping``, act through the modules' services."""
