@@ -62,7 +62,10 @@ def iban_problem(exc: Exception) -> str:
     return _("This IBAN is not valid. Please check it.")
 
 
-class ApplicationForm(forms.Form):
+class AccountForm(forms.Form):
+    """The bank account the payment goes to: on the application, and again on
+    the status page when the bank sent the payment back."""
+
     account_holder = forms.CharField(
         label=_("Account holder"),
         max_length=70,
@@ -79,6 +82,17 @@ class ApplicationForm(forms.Form):
         ),
     )
 
+    def clean_iban(self) -> str:
+        try:
+            return IBAN(self.cleaned_data["iban"]).compact
+        except iban_errors.SchwiftyException as exc:
+            # schwifty's own messages repeat the IBAN; ours never do.
+            raise forms.ValidationError(
+                iban_problem(exc), code="iban_invalid"
+            ) from None
+
+
+class ApplicationForm(AccountForm):
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
         language = get_language() or "de"
@@ -95,15 +109,6 @@ class ApplicationForm(forms.Form):
 
     def declaration_fields(self):
         return [self[f"declaration_{d}"] for d in self.declaration_ids]
-
-    def clean_iban(self) -> str:
-        try:
-            return IBAN(self.cleaned_data["iban"]).compact
-        except iban_errors.SchwiftyException as exc:
-            # schwifty's own messages repeat the IBAN; ours never do.
-            raise forms.ValidationError(
-                iban_problem(exc), code="iban_invalid"
-            ) from None
 
     def confirmed_declarations(self) -> list[str]:
         return [

@@ -6,18 +6,20 @@ choose the next page.
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pauschale.identity.session import clear_identity, get_identity
 from pauschale.programs.models import Program
 from pauschale.registry.models import AccessCode
 
-from . import services
+from . import corrections, services
 from .flow import Flow, end_flow, get_flow, save_flow, start_flow
-from .forms import ApplicationForm, PinForm, StartForm
+from .forms import AccountForm, ApplicationForm, PinForm, StartForm
 from .messages import refusal_text
 from .models import Application
 
@@ -167,13 +169,43 @@ def status(request, slug):
         return _refused(
             request, program, services.refuse(program, "other_person", flow.land)
         )
+    account_form = None
+    if corrections.payment_to_correct(application) is not None:
+        account_form = AccountForm(request.POST or None)
+        if request.method == "POST" and account_form.is_valid():
+            return _correct_account(request, program, application, account_form)
     context = {
         "program": program,
         "application": application,
         "decision": getattr(application, "decision", None),
         "payment": application.payments.order_by("-pk").first(),
+        "account_form": account_form,
     }
     return render(request, "applications/status.html", context)
+
+
+def _correct_account(request, program, application, form):
+    try:
+        corrections.correct_account(
+            application,
+            account_holder=form.cleaned_data["account_holder"],
+            iban=form.cleaned_data["iban"],
+        )
+    except corrections.CorrectionRefused:
+        messages.error(
+            request,
+            _(
+                "Your corrected bank account could not be taken. Please check the status below."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Thank you. Your corrected bank account has been saved; the payment will be made again with the next payment run."
+            ),
+        )
+    return redirect("applications:status", slug=program.slug)
 
 
 @require_POST
