@@ -1,0 +1,77 @@
+"""The create_staff command: role, scope, TOTP URI printed once."""
+
+import io
+
+from django.core.management import CommandError, call_command
+
+import pytest
+
+from pauschale.backoffice.models import StaffProfile
+
+from .staff import current_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_land_approver_is_created_with_a_totp_device(client):
+    out = io.StringIO()
+
+    call_command(
+        "create_staff",
+        "--username",
+        "anna-by",
+        "--role",
+        "approver",
+        "--land",
+        "de-by",
+        stdout=out,
+    )
+
+    text = out.getvalue()
+    profile = StaffProfile.objects.select_related("user").get(user__username="anna-by")
+    assert (profile.role, profile.land_id, profile.institution_id) == (
+        "approver",
+        "DE-BY",
+        None,
+    )
+    assert "otpauth://totp/" in text
+    password = text.split("password (shown once): ", 1)[1].split()[0]
+    response = client.post(
+        "/backoffice/login/",
+        {
+            "username": "anna-by",
+            "password": password,
+            "token": current_token(profile.user),
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_an_institution_account_needs_an_institution(uni_by):
+    with pytest.raises(CommandError):
+        call_command(
+            "create_staff",
+            "--username",
+            "x",
+            "--role",
+            "institution",
+            "--land",
+            "DE-BY",
+        )
+
+    call_command(
+        "create_staff",
+        "--username",
+        "x",
+        "--role",
+        "institution",
+        "--institution",
+        str(uni_by.pk),
+        stdout=io.StringIO(),
+    )
+    assert StaffProfile.objects.get(user__username="x").institution == uni_by
+
+
+def test_an_existing_user_is_not_overwritten(clerk_by):
+    with pytest.raises(CommandError):
+        call_command("create_staff", "--username", "clerk-by", "--role", "operator")
