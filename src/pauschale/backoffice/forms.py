@@ -301,3 +301,18 @@ class DashboardForm(StaffForm):
             del self.fields["land"]
         else:
             self.fields["land"].choices = [("", _("all"))] + lands
+
+
+class PrepareRunForm(_WithProgram):
+    """Only the program: the run takes every open payment of the clerk's Land."""
+
+
+class BankFileForm(StaffForm):
+    file = forms.FileField(
+        label=_("File from the bank"),
+        help_text=_(
+            "camt.054 (returned transfers) or pain.002 (status report), as XML. "
+            "A file imported before changes nothing."
+        ),
+        widget=forms.ClearableFileInput(attrs={"class": INPUT, "accept": ".xml"}),
+    )

@@ -16,7 +16,13 @@ from django.db.models import QuerySet
 
 from pauschale.applications.models import Application
 from pauschale.audit.models import AuditEvent
-from pauschale.payouts.models import Payment, PaymentRun
+from pauschale.payouts.models import (
+    BankFile,
+    BankReturn,
+    Payment,
+    PaymentFile,
+    PaymentRun,
+)
 from pauschale.registry.models import AccessCode, AccessCodeBatch, Institution
 
 from .models import Role, StaffProfile
@@ -38,6 +44,23 @@ def payment_runs(staff: StaffProfile) -> QuerySet[PaymentRun]:
     if staff.is_land_staff:
         return PaymentRun.objects.filter(land_id=staff.land_id)
     return PaymentRun.objects.none()
+
+
+def payment_files(staff: StaffProfile) -> QuerySet[PaymentFile]:
+    return PaymentFile.objects.filter(run__in=payment_runs(staff))
+
+
+def bank_files(staff: StaffProfile) -> QuerySet[BankFile]:
+    """Bank files about the Land's account; files of unknown Land go to operators."""
+    if staff.is_land_staff:
+        return BankFile.objects.filter(land_id=staff.land_id)
+    return BankFile.objects.none()
+
+
+def bank_returns(staff: StaffProfile) -> QuerySet[BankReturn]:
+    if staff.is_land_staff:
+        return BankReturn.objects.filter(bank_file__land_id=staff.land_id)
+    return BankReturn.objects.none()
 
 
 def batches(staff: StaffProfile) -> QuerySet[AccessCodeBatch]:

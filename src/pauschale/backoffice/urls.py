@@ -2,7 +2,7 @@ from django.urls import path
 
 from pauschale.audit.views import audit_list
 
-from .views import account, cases, dashboard, institution
+from .views import account, cases, dashboard, institution, payments
 
 app_name = "backoffice"
 urlpatterns = [
@@ -36,6 +36,19 @@ urlpatterns = [
         cases.application_decide,
         name="application_decide",
     ),
+    # payment runs and bank files
+    path("runs/", payments.run_list, name="runs"),
+    path("runs/prepare/", payments.run_prepare, name="run_prepare"),
+    path("runs/<int:pk>/", payments.run_detail, name="run"),
+    path("runs/<int:pk>/release/", payments.run_release, name="run_release"),
+    path("runs/<int:pk>/cancel/", payments.run_cancel, name="run_cancel"),
+    path(
+        "runs/files/<int:pk>/download/",
+        payments.run_file_download,
+        name="run_file_download",
+    ),
+    path("bank/", payments.bank_file_list, name="bank_files"),
+    path("bank/<int:pk>/", payments.bank_file_detail, name="bank_file"),
     # dashboards and audit trail
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/<str:dataset>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
