@@ -2,8 +2,10 @@
 
 A fresh SQLite database, the real program and institution lists, access codes in
 all 16 Länder, then invented applicants through the live HTTP and SAML flow on a
-simulated clock, then the payment runs. Everything it reports is read back from
-the database and the files, not from what the demo meant to do.
+simulated clock, then the payment runs, released by a second person, then bank
+returns, corrected accounts and a second run (``bank_returns``). Everything it
+reports is read back from the database and the files, not from what the demo
+meant to do.
 """
 
 import json
@@ -26,12 +28,12 @@ from pauschale.common import clock
 from pauschale.common.log import get_logger
 from pauschale.decisions.models import Decision
 from pauschale.payouts.models import PaymentRun
-from pauschale.payouts.services import create_payment_runs
 from pauschale.programs.services import install_program
 from pauschale.registry.imports import import_institutions
 from pauschale.registry.models import AccessCode, Institution
 from pauschale.registry.services import issue_codes
 
+from . import bank_returns
 from .journeys import Journey, JourneyResult
 from .people import Person, invent_people
 from .scenarios import EXPECTATIONS, assign_behaviours, codes_needed, needs_pin_code
@@ -289,9 +291,13 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
         drive_applicants(run, program, people, base_url)
 
     clock.set_now(FIRST_ARRIVAL + SPREAD + timedelta(days=1))
-    runs = create_payment_runs(program, out_dir=payment_dir, actor="demo")
+    bank_returns.create_staff()
+    runs = bank_returns.prepare_and_release(program, payment_dir)
     summary = summarise(run, program, codes_issued, runs)
     check_against_expectations(run, people, summary)
+    returns = bank_returns.run_bank_returns(program, people, rng, run.out_dir)
+    run.failures += returns.failures
+    summary["bank_returns"] = bank_returns.summarise(returns, run.out_dir)
     summary["problems"] = run.failures
     (run.out_dir / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n"

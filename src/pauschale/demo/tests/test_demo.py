@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from pauschale.payouts.bank_files import read_bank_file
 from pauschale.payouts.sepa import validate_pain001
 
 pytestmark = pytest.mark.skipif(
@@ -119,3 +120,50 @@ def test_the_report_and_logs_carry_no_personal_data(demo):
             :5
         ]:
             assert iban not in text
+
+
+def test_bank_returns_are_imported_once_corrected_and_repaid(demo):
+    out, summary, done = demo
+    returns = summary["bank_returns"]
+    assert returns["files"] >= 1
+    assert returns["reimported_unchanged"] == returns["files"]
+    # Three returns at least (AC01, AC04, MD07 in turn) and one unknown EndToEndId.
+    assert returns["matched"] >= 3
+    assert returns["unmatched"] == 1
+    assert returns["flagged"] == 0
+    assert returns["imported"] == returns["matched"] + returns["unmatched"]
+    assert set(returns["by_reason"]) == {"AC01", "AC04", "MD07"}
+    assert sum(returns["by_reason"].values()) == returns["matched"]
+    assert returns["case_handling"] == returns["by_reason"]["MD07"]
+    assert (
+        returns["corrected"]
+        == returns["by_reason"]["AC01"] + returns["by_reason"]["AC04"]
+    )
+    assert returns["repaid"] == returns["corrected"]
+    assert returns["repaid_amount_eur"] == f"{returns['repaid'] * 200}.00"
+    assert returns["released_by_second_person"] is True
+    assert "Bank returns:" in done.stdout
+
+
+def test_the_bank_files_are_valid_camt054_and_the_second_run_holds_the_corrections(
+    demo,
+):
+    out, summary, _ = demo
+    returns = summary["bank_returns"]
+    returned = []
+    for relative in returns["bank_files"]:
+        content = read_bank_file((out / relative).read_bytes(), relative)
+        returned += [r.end_to_end_id for r in content.returns]
+
+    repaid = []
+    for relative in returns["second_run_files"]:
+        file_summary = validate_pain001(out / relative)
+        assert file_summary.sha256 == returns["second_run_file_sha256"][relative]
+        repaid += etree.parse(str(out / relative)).xpath(
+            "//p:EndToEndId/text()", namespaces=NS
+        )
+    assert len(repaid) == returns["repaid"]
+    # Each repaid transfer is attempt 2 of an application whose first came back.
+    first_attempts = {r.rsplit("-", 1)[0] for r in returned}
+    assert all(r.endswith("-2") for r in repaid)
+    assert {r.rsplit("-", 1)[0] for r in repaid} < first_attempts

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Run the whole payment cycle on a fresh SQLite database: program, real "
         "institution lists, access codes, invented applicants through the live HTTP "
-        "and SAML flow, payment runs with pain.001 files."
+        "and SAML flow, payment runs with pain.001 files released by a second "
+        "person, bank returns and corrected accounts, and a second run."
     )
     requires_system_checks = []
 
@@ -60,11 +61,24 @@ def report(summary: dict, out: Path, seconds: float) -> str:
         f"  Form errors corrected by the applicant: {_counts(summary['form_errors'])}",
         f"  Payments: {summary['payments']} totalling {summary['total_amount_eur']} EUR "
         f"in {len(summary['payment_files'])} pain.001 file(s) under {out / 'payments'}",
+        _bank_returns_line(summary.get("bank_returns")),
         f"  Summary: {out / 'summary.json'}; log lines: {out / 'demo.log'}",
     ]
     for problem in summary["problems"]:
         lines.append(f"  PROBLEM: {problem}")
     return "\n".join(lines)
+
+
+def _bank_returns_line(returns: dict | None) -> str:
+    if not returns:
+        return "  Bank returns: none"
+    return (
+        f"  Bank returns: {returns['imported']} imported from {returns['files']} "
+        f"camt.054 file(s) ({returns['matched']} matched, {returns['unmatched']} "
+        f"unmatched; by reason {_counts(returns['by_reason'])}); "
+        f"{returns['corrected']} corrected by the applicants, {returns['repaid']} "
+        f"repaid in the second run; importing again changed nothing"
+    )
 
 
 def _counts(counts: dict) -> str:
