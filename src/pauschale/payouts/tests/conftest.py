@@ -17,3 +17,10 @@ def monday_morning():
 @pytest.fixture
 def out_dir(tmp_path):
     return tmp_path / "payments"
+
+
+@pytest.fixture(autouse=True)
+def bank_file_dir(settings, tmp_path):
+    """Imported bank files are kept here, not in the working tree's var/."""
+    settings.PAUSCHALE_BANK_FILE_DIR = tmp_path / "bank"
+    return settings.PAUSCHALE_BANK_FILE_DIR

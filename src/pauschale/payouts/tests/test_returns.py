@@ -3,6 +3,7 @@
 import logging
 from datetime import date, datetime
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -88,6 +89,9 @@ def test_camt054_returns_are_matched_and_marked_with_their_reason(sent):
         (sent[1].pk, "applied", "MD07"),
     ]
     assert returns[0].amount_cents == 20_000
+    kept = Path(bank_file.path)
+    assert kept.read_bytes() == data
+    assert kept.stat().st_mode & 0o777 == 0o600
     assert returns[0].booking_date == date(2023, 3, 24)
     assert returns[0].line > 0
 
