@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+
 from pauschale.common import clock
 from pauschale.common.hashing import fold_name, person_key
 from pauschale.common.log import get_logger
@@ -69,6 +71,13 @@ COLUMNS = {
     },
 }
 REQUIRED = ("family_name", "given_names", "birth_date")
+# How a missing column is named in the report: the first spelling above.
+DEFAULT_HEADERS = {
+    "family_name": "Familienname",
+    "given_names": "Vornamen",
+    "birth_date": "Geburtsdatum",
+    "reference": "Matrikelnummer",
+}
 _MAX_NAME = 200
 _MAX_REFERENCE = 40
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -101,18 +110,17 @@ class EligibleListError(Exception):
 def read_eligible_people(name: str, data: bytes) -> list[EligiblePerson]:
     """Every person of an uploaded CSV or XLSX list, or EligibleListError."""
     if len(data) > MAX_BYTES:
-        raise EligibleListError(
-            [RowError(name, None, None, f"larger than {MAX_BYTES // 1024**2} MB")]
-        )
+        message = _("larger than %(mb)s MB") % {"mb": MAX_BYTES // 1024**2}
+        raise EligibleListError([RowError(name, None, None, message)])
     header, rows = _read_table(name, data)
     positions = _column_positions(name, header)
-    people, errors = _parse_rows(name, positions, rows)
+    labels = {column: header[index] for column, index in positions.items()}
+    people, errors = _parse_rows(name, positions, labels, rows)
     if not errors and not people:
-        errors.append(RowError(name, None, None, "the list has no rows"))
+        errors.append(RowError(name, None, None, _("the list has no rows")))
     if len(people) > MAX_ROWS:
-        errors.append(
-            RowError(name, None, None, f"more than {MAX_ROWS} rows; split the list")
-        )
+        message = _("more than %(max)s rows; please split the list") % {"max": MAX_ROWS}
+        errors.append(RowError(name, None, None, message))
     if errors:
         log.warning("eligible_list_refused", errors=len(errors), rows=len(rows))
         raise EligibleListError(errors)
@@ -138,7 +146,7 @@ def _read_xlsx(name: str, data: bytes) -> tuple[list[str], list]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable workbook is the same problem
         raise EligibleListError(
-            [RowError(name, None, None, "not a readable XLSX workbook")]
+            [RowError(name, None, None, _("not a readable XLSX workbook"))]
         ) from None
     sheet = workbook.worksheets[0]
     records = []
@@ -148,8 +156,8 @@ def _read_xlsx(name: str, data: bytes) -> tuple[list[str], list]:
             records.append((number, values))
     workbook.close()
     if not records:
-        raise EligibleListError([RowError(name, None, None, "the file is empty")])
-    _, header = records[0]
+        raise EligibleListError([RowError(name, None, None, _("the file is empty"))])
+    header = records[0][1]
     return [column.strip() for column in header], records[1:]
 
 
@@ -180,7 +188,9 @@ def _column_positions(name: str, header: list[str]) -> dict[str, int]:
     if missing:
         raise EligibleListError(
             [
-                RowError(name, 1, column, "required column is missing")
+                RowError(
+                    name, 1, DEFAULT_HEADERS[column], _("required column is missing")
+                )
                 for column in missing
             ]
         )
@@ -190,7 +200,9 @@ def _column_positions(name: str, header: list[str]) -> dict[str, int]:
 # --- checking ------------------------------------------------------------------
 
 
-def _parse_rows(name: str, positions: dict[str, int], rows) -> tuple[list, list]:
+def _parse_rows(
+    name: str, positions: dict[str, int], labels: dict[str, str], rows
+) -> tuple[list, list]:
     people: list[EligiblePerson] = []
     errors: list[RowError] = []
     first_line_of: dict[str, int] = {}
@@ -200,7 +212,9 @@ def _parse_rows(name: str, positions: dict[str, int], rows) -> tuple[list, list]
             for column, i in positions.items()
         }
         problems = _problems(values)
-        errors.extend(RowError(name, line, column, text) for column, text in problems)
+        errors.extend(
+            RowError(name, line, labels[column], text) for column, text in problems
+        )
         if problems:
             continue
         person = EligiblePerson(
@@ -212,33 +226,40 @@ def _parse_rows(name: str, positions: dict[str, int], rows) -> tuple[list, list]
         )
         first = first_line_of.setdefault(person.person_key, line)
         if first != line:
-            errors.append(
-                RowError(name, line, None, f"the same person as on line {first}")
-            )
+            message = _("the same person as on line %(line)s") % {"line": first}
+            errors.append(RowError(name, line, None, message))
             continue
         people.append(person)
     return people, errors
 
 
 def _problems(values: dict[str, str]) -> list[tuple[str, str]]:
+    """(column, problem) of one row; the problems never repeat the values."""
     problems = []
     for column in ("family_name", "given_names"):
         value = values[column]
         if not value:
-            problems.append((column, "is empty"))
+            problems.append((column, _("is empty")))
         elif len(value) > _MAX_NAME:
-            problems.append((column, f"is longer than {_MAX_NAME} characters"))
+            problems.append(
+                (column, _("is longer than %(max)s characters") % {"max": _MAX_NAME})
+            )
         elif not fold_name(value):
-            problems.append((column, "has no letters"))
+            problems.append((column, _("has no letters")))
     if len(values.get("reference", "")) > _MAX_REFERENCE:
-        problems.append(("reference", f"is longer than {_MAX_REFERENCE} characters"))
+        problems.append(
+            (
+                "reference",
+                _("is longer than %(max)s characters") % {"max": _MAX_REFERENCE},
+            )
+        )
     birth = values["birth_date"]
     if not birth:
-        problems.append(("birth_date", "is empty"))
+        problems.append(("birth_date", _("is empty")))
     elif parse_birth_date(birth) is None:
-        problems.append(("birth_date", "is not a date as DD.MM.YYYY or YYYY-MM-DD"))
+        problems.append(("birth_date", _("is not a date as DD.MM.YYYY or YYYY-MM-DD")))
     elif not date(1900, 1, 1) <= parse_birth_date(birth) <= clock.today():
-        problems.append(("birth_date", "lies before 1900 or in the future"))
+        problems.append(("birth_date", _("lies before 1900 or in the future")))
     return problems
 
 

@@ -116,10 +116,10 @@ def test_a_bad_list_reports_every_bad_row_and_issues_nothing(
     assert not AccessCodeBatch.objects.exists()
     table = page.split("data-errors", 1)[1].split("</table>", 1)[0]
     for line, column in [
-        (2, "birth_date"),
-        (3, "family_name"),
+        (2, "Geburtsdatum"),
+        (3, "Familienname"),
         (5, None),
-        (6, "birth_date"),
+        (6, "Geburtsdatum"),
     ]:
         assert (
             f'<td class="kern-table__cell kern-table__cell--numeric">{line}</td>'
@@ -137,7 +137,7 @@ def test_a_list_without_the_name_columns_is_refused(as_user, staff_by, spring_da
 
     response = _upload(client, "falsch.csv", b"Name;Stadt\nZwiebelhuber;Halle\n")
 
-    assert "given_names" in response.content.decode()
+    assert "Vornamen" in response.content.decode()
     assert not AccessCodeBatch.objects.exists()
 
 
