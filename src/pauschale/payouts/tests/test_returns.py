@@ -18,7 +18,7 @@ from pauschale.payouts.bank_simulator import (
     camt054_returns,
     pain002_rejects,
 )
-from pauschale.payouts.models import BankFile, BankReturn, Payment
+from pauschale.payouts.models import BankFile, BankReturn, Payment, PaymentFile
 from pauschale.payouts.returns import (
     import_bank_file,
     payments_awaiting_new_account,
@@ -54,6 +54,10 @@ def _camt(returns, iban=BY_PAYER, message_id="CAMT-2023-03-24-1") -> bytes:
         created_at=AT,
         booking_date=date(2023, 3, 24),
     )
+
+
+def _message_id() -> str:
+    return PaymentFile.objects.get().message_id
 
 
 def _returned(payment: Payment, reason: str) -> SimulatedReturn:
@@ -187,7 +191,7 @@ def test_a_flagged_return_can_be_resolved_once(sent):
 
 def test_pain002_rejects_single_transfers(sent):
     data = pain002_rejects(
-        original_message_id="EPP-BY-1-1",
+        original_message_id=_message_id(),
         rejects=[(sent[2].end_to_end_id, "AC04"), ("EPP-BY-77777-1", "AC01")],
         message_id="PAIN002-1",
         created_at=AT,
@@ -205,7 +209,7 @@ def test_pain002_rejects_single_transfers(sent):
 
 def test_pain002_rejecting_a_whole_message_rejects_every_transfer_in_it(sent):
     data = pain002_rejects(
-        original_message_id="EPP-BY-1-1",
+        original_message_id=_message_id(),
         rejects=[],
         message_id="PAIN002-2",
         created_at=AT,
@@ -224,7 +228,7 @@ def test_pain002_rejecting_a_whole_message_rejects_every_transfer_in_it(sent):
 def test_pain002_acceptance_changes_nothing(sent):
     data = (
         pain002_rejects(
-            original_message_id="EPP-BY-1-1",
+            original_message_id=_message_id(),
             rejects=[],
             message_id="PAIN002-3",
             created_at=AT,
