@@ -21,6 +21,11 @@ urlpatterns = [
         name="batch_download",
     ),
     path(
+        "codes/<int:pk>/download/<str:kind>/<int:part>/",
+        institution.batch_download,
+        name="batch_download_part",
+    ),
+    path(
         "codes/<int:pk>/destroy/",
         institution.batch_destroy_codes,
         name="batch_destroy_codes",

@@ -29,6 +29,9 @@ log = get_logger(__name__)
 
 CSV = "csv"
 LETTERS = "letters"
+LETTERS_PER_PART = 250
+"""PIN letters per PDF file: WeasyPrint writes about 20-35 pages a second on two
+cores, so a part stays well inside a web request's time limit."""
 PERSON_COLUMNS = ["zeile", "familienname", "vornamen", "referenz"]
 
 
@@ -81,35 +84,53 @@ def store_delivery(
     )
 
 
-def is_available(delivery: CodeDelivery, kind: str) -> bool:
-    """Whether the file of this ``kind`` can still be downloaded."""
+def letter_parts(delivery: CodeDelivery) -> int:
+    """How many PDF files the letters come in (``LETTERS_PER_PART`` pages each)."""
+    return max(1, -(-delivery.batch.size // LETTERS_PER_PART))
+
+
+def is_available(delivery: CodeDelivery, kind: str, part: int = 1) -> bool:
+    """Whether the file of this ``kind`` (and letters ``part``) can still be had."""
     if delivery.is_destroyed or delivery.expires_at <= clock.now():
         return False
-    taken = (
-        delivery.csv_downloaded_at if kind == CSV else delivery.letters_downloaded_at
+    if kind == CSV:
+        return delivery.csv_downloaded_at is None
+    return (
+        1 <= part <= letter_parts(delivery) and part not in delivery.letter_parts_taken
     )
-    return taken is None
 
 
 @transaction.atomic
-def take(delivery: CodeDelivery, kind: str, actor: str) -> list[DeliveredCode]:
+def take(
+    delivery: CodeDelivery, kind: str, actor: str, part: int = 1
+) -> list[DeliveredCode]:
     """The clear codes for one download of ``kind``; DeliveryGone if not available.
 
-    Marks the download; the second of the two destroys the clear codes. The
-    caller writes the file inside the same transaction, so that a failure leaves
-    the download available.
+    Letters come in parts of ``LETTERS_PER_PART`` codes, so that no PDF takes
+    longer to write than a web request may last. Marks the download; the last
+    of all files destroys the clear codes. The caller writes the file inside
+    the same transaction, so that a failure leaves the download available.
     """
     delivery = CodeDelivery.objects.select_for_update().get(pk=delivery.pk)
-    if not is_available(delivery, kind):
-        raise DeliveryGone(f"delivery {delivery.pk} has no {kind} any more")
+    if not is_available(delivery, kind, part):
+        raise DeliveryGone(f"delivery {delivery.pk} has no {kind} {part} any more")
     codes = [DeliveredCode(**item) for item in json.loads(delivery.payload)]
 
     now = clock.now()
     if kind == CSV:
         delivery.csv_downloaded_at = now
     else:
-        delivery.letters_downloaded_at = now
-    delivery.save(update_fields=["csv_downloaded_at", "letters_downloaded_at"])
+        codes = codes[(part - 1) * LETTERS_PER_PART : part * LETTERS_PER_PART]
+        delivery.letter_parts_taken = sorted([*delivery.letter_parts_taken, part])
+        if len(delivery.letter_parts_taken) == letter_parts(delivery):
+            delivery.letters_downloaded_at = now
+    delivery.save(
+        update_fields=[
+            "csv_downloaded_at",
+            "letters_downloaded_at",
+            "letter_parts_taken",
+        ]
+    )
     batch = delivery.batch
     record(
         actor,
@@ -118,8 +139,15 @@ def take(delivery: CodeDelivery, kind: str, actor: str) -> list[DeliveredCode]:
         land=batch.institution.land_id,
         institution=batch.institution_id,
         codes=len(codes),
+        part=part if kind == LETTERS else None,
     )
-    log.info("access_codes_downloaded", batch_id=batch.pk, kind=kind, codes=len(codes))
+    log.info(
+        "access_codes_downloaded",
+        batch_id=batch.pk,
+        kind=kind,
+        part=part,
+        codes=len(codes),
+    )
     if delivery.csv_downloaded_at and delivery.letters_downloaded_at:
         _destroy(delivery, actor, reason="downloaded")
     return codes

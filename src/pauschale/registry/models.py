@@ -150,6 +150,9 @@ class CodeDelivery(models.Model):
     expires_at = models.DateTimeField()
     csv_downloaded_at = models.DateTimeField(null=True, blank=True)
     letters_downloaded_at = models.DateTimeField(null=True, blank=True)
+    """When the last part of the PIN letters was downloaded."""
+    letter_parts_taken = models.JSONField(default=list)
+    """Numbers of the PIN letter parts downloaded so far (1, 2, …)."""
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

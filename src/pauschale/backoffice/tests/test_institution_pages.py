@@ -53,7 +53,7 @@ def test_pin_letters_are_a_tagged_pdf_with_one_page_per_code(as_user, staff_by):
     batch = _request_batch(client, count=3)
     code_ids = list(AccessCode.objects.filter(batch=batch).values_list("pk", flat=True))
 
-    response = client.post(f"/backoffice/codes/{batch.pk}/download/letters/")
+    response = client.post(f"/backoffice/codes/{batch.pk}/download/letters/1/")
 
     assert response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -73,7 +73,7 @@ def test_clear_codes_are_deleted_after_both_downloads(as_user, staff_by):
     batch = _request_batch(client, count=2)
 
     client.post(f"/backoffice/codes/{batch.pk}/download/csv/")
-    client.post(f"/backoffice/codes/{batch.pk}/download/letters/")
+    client.post(f"/backoffice/codes/{batch.pk}/download/letters/1/")
 
     delivery = CodeDelivery.objects.get(batch=batch)
     assert delivery.destroyed_at is not None and not delivery.payload
@@ -127,3 +127,25 @@ def test_redeemed_codes_are_counted_without_showing_who(
 
     assert '<dd class="kern-description-list-item__value" data-redeemed>1</dd>' in page
     assert "Zwiebelhuber" not in page
+
+
+def test_large_batches_come_as_several_letter_files_each_once(
+    as_user, staff_by, monkeypatch
+):
+    from pauschale.registry import delivery
+
+    monkeypatch.setattr(delivery, "LETTERS_PER_PART", 2)
+    client = as_user(staff_by)
+    batch = _request_batch(client, count=3)
+
+    page = client.get(f"/backoffice/codes/{batch.pk}/").content.decode()
+    second = client.post(f"/backoffice/codes/{batch.pk}/download/letters/2/")
+    first = client.post(f"/backoffice/codes/{batch.pk}/download/letters/1/")
+    again = client.post(f"/backoffice/codes/{batch.pk}/download/letters/2/")
+    client.post(f"/backoffice/codes/{batch.pk}/download/csv/")
+
+    assert "1–2" in page and "3–3" in page
+    assert len(PdfReader(io.BytesIO(second.content)).pages) == 1
+    assert len(PdfReader(io.BytesIO(first.content)).pages) == 2
+    assert again.status_code == 302
+    assert CodeDelivery.objects.get(batch=batch).destroyed_at is not None

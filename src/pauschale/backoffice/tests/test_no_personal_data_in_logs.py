@@ -4,8 +4,9 @@ import csv
 import io
 import logging
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+import pytest
 
 from pauschale.applications.models import Application
 from pauschale.programs.models import Program
@@ -36,7 +37,7 @@ def test_list_upload_downloads_paper_entry_and_case_reading_log_ids_only(
     )
     batch = AccessCodeBatch.objects.get()
     content = client.post(f"/backoffice/codes/{batch.pk}/download/csv/").content
-    client.post(f"/backoffice/codes/{batch.pk}/download/letters/")
+    client.post(f"/backoffice/codes/{batch.pk}/download/letters/1/")
     row = next(
         csv.DictReader(
             io.StringIO(content.decode("utf-8").lstrip("\ufeff")), delimiter=";"

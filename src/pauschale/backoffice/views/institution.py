@@ -112,15 +112,26 @@ def batch_detail(request, pk):
         "delivery": delivery,
         "csv_available": bool(delivery)
         and deliveries.is_available(delivery, deliveries.CSV),
-        "letters_available": bool(delivery)
-        and deliveries.is_available(delivery, deliveries.LETTERS),
+        "letter_parts": _letter_parts(batch, delivery),
     }
     return render(request, "backoffice/batch_detail.html", context)
 
 
+def _letter_parts(batch, delivery) -> list[dict]:
+    """The PIN letter files still to be downloaded, with the codes they hold."""
+    if delivery is None:
+        return []
+    size, per_part = batch.size, deliveries.LETTERS_PER_PART
+    return [
+        {"number": n, "first": (n - 1) * per_part + 1, "last": min(n * per_part, size)}
+        for n in range(1, deliveries.letter_parts(delivery) + 1)
+        if deliveries.is_available(delivery, deliveries.LETTERS, n)
+    ]
+
+
 @institution_view
 @require_POST
-def batch_download(request, pk, kind):
+def batch_download(request, pk, kind, part=1):
     staff = request.staff
     batch = get_object_or_404(scoping.batches(staff), pk=pk)
     delivery = _delivery(batch)
@@ -128,7 +139,7 @@ def batch_download(request, pk, kind):
         return _gone(request, batch)
     try:
         with transaction.atomic():
-            codes = deliveries.take(delivery, kind, staff.user.username)
+            codes = deliveries.take(delivery, kind, staff.user.username, part)
             if kind == deliveries.CSV:
                 content = deliveries.codes_csv(batch, codes)
             else:
@@ -140,14 +151,14 @@ def batch_download(request, pk, kind):
                 )
     except deliveries.DeliveryGone:
         return _gone(request, batch)
-    return _attachment(batch, kind, content)
+    return _attachment(batch, kind, part, content)
 
 
-def _attachment(batch, kind, content: bytes) -> HttpResponse:
+def _attachment(batch, kind, part, content: bytes) -> HttpResponse:
     if kind == deliveries.CSV:
         name, media = f"zugangscodes-{batch.pk}.csv", "text/csv; charset=utf-8"
     else:
-        name, media = f"pin-briefe-{batch.pk}.pdf", "application/pdf"
+        name, media = f"pin-briefe-{batch.pk}-teil-{part}.pdf", "application/pdf"
     response = HttpResponse(content, content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
