@@ -158,6 +158,7 @@ def test_the_dashboard_shows_charts_tables_and_csv(
     hours = client.get("/backoffice/dashboard/hours.csv", {"day": "2023-04-03"})
 
     assert 'data-chart="hours"' in page and 'data-table="hours"' in page
+    assert '<rect x="190" y="244" width="360.0"' in page  # 10:00, the longest bar
     assert "approved;2" in outcomes
     assert "2023-04-03;10;2" in hours.content.decode()
 
