@@ -415,6 +415,10 @@ class ChecksumMismatch(RunRefused):
     """A payment file on disk is not the file that was prepared and checked."""
 
 
+class FourEyesRefused(RunRefused):
+    """The person who prepared a run tried to release it."""
+
+
 def _locked_run(run: PaymentRun | int) -> PaymentRun:
     run_id = run.pk if isinstance(run, PaymentRun) else run
     return (
@@ -427,8 +431,33 @@ def release_run(run: PaymentRun | int, *, approver: str) -> PaymentRun:
 
     Refuses a run that is not prepared, an approver who prepared it (four eyes)
     and files whose SHA-256 is no longer the one recorded at preparation. The
-    caller checks that ``approver`` may release runs of this Land.
+    caller checks that ``approver`` may release runs of this Land. A refused
+    release is audited too.
     """
+    try:
+        return _release(run, approver)
+    except RunRefused as refused:
+        _audit_refusal(run, approver, "payment_run_release_refused", refused)
+        raise
+
+
+def _audit_refusal(run: PaymentRun | int, actor: str, action: str, refused) -> None:
+    """Record a refused step after its transaction has been rolled back."""
+    run_id = run.pk if isinstance(run, PaymentRun) else run
+    stored = PaymentRun.objects.filter(pk=run_id).first()
+    if stored is None:
+        return
+    audit.record(
+        actor,
+        action,
+        stored,
+        land=stored.land_id,
+        status=stored.status,
+        reason=type(refused).__name__,
+    )
+
+
+def _release(run: PaymentRun | int, approver: str) -> PaymentRun:
     with transaction.atomic():
         run = _locked_run(run)
         if run.status != PaymentRun.Status.PREPARED:
@@ -436,7 +465,7 @@ def release_run(run: PaymentRun | int, *, approver: str) -> PaymentRun:
         if not approver.strip():
             raise RunRefused("a release needs the approver's user name")
         if approver == run.created_by:
-            raise RunRefused(
+            raise FourEyesRefused(
                 f"payment run {run.pk}: the person who prepared it cannot release it"
             )
         files = list(run.files.order_by("sequence"))
@@ -553,6 +582,10 @@ def open_payment_file(payment_file: PaymentFile | int, *, actor: str):
         if digest != payment_file.sha256:
             _report_mismatch(payment_file, actor)
         copy.seek(0)
+    except ChecksumMismatch as refused:
+        copy.close()
+        _audit_refusal(run, actor, "payment_file_download_refused", refused)
+        raise
     except BaseException:
         copy.close()
         raise

@@ -73,6 +73,9 @@ def test_the_preparer_cannot_release_their_own_run(prepared):
     assert prepared.status == PaymentRun.Status.PREPARED
     assert _statuses() == {"in_run"}
     assert not AuditEvent.objects.filter(action="payment_run_released").exists()
+    refused = AuditEvent.objects.get(action="payment_run_release_refused")
+    assert (refused.actor, refused.object_id) == (CLERK, str(prepared.pk))
+    assert refused.details["reason"] == "FourEyesRefused"
 
 
 def test_database_refuses_a_release_by_the_preparer(prepared):
@@ -135,6 +138,9 @@ def test_download_refuses_a_file_changed_after_release(prepared, caplog):
         open_payment_file(payment_file, actor=CLERK)
     assert "payment_file_checksum_mismatch" in caplog.text
     assert not AuditEvent.objects.filter(action="payment_file_downloaded").exists()
+    assert AuditEvent.objects.filter(
+        action="payment_file_download_refused", actor=CLERK
+    ).exists()
 
 
 def test_released_run_refuses_changes_in_code(prepared):
