@@ -661,6 +661,7 @@ class ReissueRefused(Exception):
         super().__init__(message)
 
 
+@transaction.atomic
 def reissue_payment(
     returned: Payment,
     *,
@@ -675,7 +676,8 @@ def reissue_payment(
     next run; the old one stays ``returned`` or ``rejected``. Refuses a payment
     that has not come back, one already replaced, an application that has a live
     payment, and, unless ``any_reason`` (a clerk's decision after case handling),
-    a reason a new account does not help with (MD07). Call inside a transaction.
+    a reason a new account does not help with (MD07). Joins the caller's
+    transaction, if any.
     """
     returned = Payment.objects.select_for_update().get(pk=returned.pk)
     _check_reissue(returned, any_reason)

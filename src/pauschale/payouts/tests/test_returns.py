@@ -26,7 +26,12 @@ from pauschale.payouts.returns import (
     resolve_return,
     returns_to_check,
 )
-from pauschale.payouts.services import create_payment_runs, release_run
+from pauschale.payouts.services import (
+    ReissueRefused,
+    create_payment_runs,
+    reissue_payment,
+    release_run,
+)
 
 from .factories import approved_applications
 
@@ -35,6 +40,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 BERLIN = ZoneInfo("Europe/Berlin")
 BY_PAYER = "DE12700000000020230001"
 AT = datetime(2023, 3, 24, 7, 30, tzinfo=BERLIN)
+NEW_IBAN = "DE89370400440532013000"
 
 
 @pytest.fixture
@@ -402,3 +408,54 @@ def test_command_reports_a_bad_file_with_line_and_field(sent, tmp_path):
         call_command(
             "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
         )
+
+
+# --- a new payment after case handling ----------------------------------------------
+
+
+def test_case_handling_may_reissue_what_the_applicant_cannot(sent):
+    _import(_camt([_returned(sent[1], "MD07")]))
+    returned = Payment.objects.get(pk=sent[1].pk)
+
+    with pytest.raises(ReissueRefused) as refused:
+        reissue_payment(
+            returned, account_holder="Erbengemeinschaft", iban=NEW_IBAN, actor="x"
+        )
+    assert refused.value.reason == "needs_case_handling"
+
+    new = reissue_payment(
+        returned,
+        account_holder="Erbengemeinschaft Muster",
+        iban=NEW_IBAN,
+        actor="clerk-anna",
+        any_reason=True,
+    )
+
+    assert (new.status, new.attempt, new.replaces_id) == ("open", 2, returned.pk)
+    assert list(payments_for_case_handling()) == []
+    event = AuditEvent.objects.get(action="payment_reissued")
+    assert (event.actor, event.details["return_reason"]) == ("clerk-anna", "MD07")
+
+
+@pytest.mark.parametrize("iban", ["DE89370400440532013001", "not an iban"])
+def test_reissue_refuses_an_invalid_iban_without_quoting_it(sent, iban):
+    _import(_camt([_returned(sent[0], "AC01")]))
+
+    with pytest.raises(ReissueRefused) as refused:
+        reissue_payment(
+            Payment.objects.get(pk=sent[0].pk),
+            account_holder="Erika Musterfrau",
+            iban=iban,
+            actor="applicant",
+        )
+
+    assert refused.value.reason == "iban_invalid"
+    assert iban not in str(refused.value)
+    assert Payment.objects.count() == 4
+
+
+def test_a_payment_that_did_not_come_back_is_not_reissued(sent):
+    with pytest.raises(ReissueRefused) as refused:
+        reissue_payment(sent[0], account_holder="E", iban=NEW_IBAN, actor="x")
+
+    assert refused.value.reason == "not_returned"
