@@ -459,3 +459,19 @@ def test_a_payment_that_did_not_come_back_is_not_reissued(sent):
         reissue_payment(sent[0], account_holder="E", iban=NEW_IBAN, actor="x")
 
     assert refused.value.reason == "not_returned"
+
+
+def test_a_pain002_violating_its_xsd_names_line_and_field(sent):
+    data = pain002_rejects(
+        original_message_id=_message_id(),
+        rejects=[(sent[0].end_to_end_id, "AC01")],
+        message_id="PAIN002-BAD",
+        created_at=AT,
+    ).replace(b"<TxSts>RJCT</TxSts>", b"<TxSts>REJECTED</TxSts>")
+
+    error = _problems(data)
+
+    (problem,) = error.problems
+    assert problem.field == "CstmrPmtStsRpt/OrgnlPmtInfAndSts/TxInfAndSts/TxSts"
+    assert problem.line == data[: data.index(b"REJECTED")].count(b"\n") + 1
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
