@@ -267,6 +267,9 @@ def test_command_prepares_and_a_second_user_releases(program, out_dir):
     assert f"Run {run.pk} released by {APPROVER}" in released
     assert run.files.get().sha256 in released
     assert PaymentRun.objects.get().status == "released"
+    for payment in Payment.objects.all():
+        for value in (payment.iban, payment.creditor_name, "Jörg", "Müller"):
+            assert value not in prepared + released
 
 
 def test_command_refuses_an_unknown_user(program, prepared):
