@@ -149,3 +149,30 @@ def test_large_batches_come_as_several_letter_files_each_once(
     assert len(PdfReader(io.BytesIO(first.content)).pages) == 2
     assert again.status_code == 302
     assert CodeDelivery.objects.get(batch=batch).destroyed_at is not None
+
+
+def test_clear_codes_past_their_deadline_are_deleted_by_the_daily_command(
+    as_user, staff_by
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from pauschale.common import clock
+
+    client = as_user(staff_by)
+    batch = _request_batch(client, count=1)
+    clock.set_now(clock.now() + timedelta(days=15))
+    client = as_user(staff_by)  # a new session after two weeks
+    out = io.StringIO()
+
+    refused = client.post(f"/backoffice/codes/{batch.pk}/download/csv/")
+    call_command("destroy_expired_codes", stdout=out)
+
+    delivery = CodeDelivery.objects.get(batch=batch)
+    assert refused["Location"] == f"/backoffice/codes/{batch.pk}/"
+    assert delivery.destroyed_at is not None and not delivery.payload
+    assert "1 batch" in out.getvalue()
+    assert AuditEvent.objects.filter(
+        action="access_codes_destroyed", details__reason="expired"
+    ).exists()
