@@ -9,6 +9,7 @@ from pauschale.applications.forms import iban_problem
 from pauschale.applications.models import Application
 from pauschale.common import clock
 from pauschale.programs.models import Program
+from pauschale.registry.eligible import MAX_BYTES as MAX_LIST_BYTES
 
 INPUT = "kern-form-input__input"
 SELECT = "kern-form-input__select"
@@ -129,6 +130,15 @@ class EligibleListForm(_WithProgram):
         ),
     )
     with_pins = BatchForm.base_fields["with_pins"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_LIST_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": MAX_LIST_BYTES // 1024**2}
+            )
+        return upload
 
 
 class RevokeCodeForm(StaffForm):

@@ -184,3 +184,17 @@ def as_staff(client, user):
 
     sign_in(client, user)
     return client
+
+
+def test_a_too_large_file_is_refused_before_it_is_read(
+    as_user, staff_by, spring_day, monkeypatch
+):
+    from pauschale.backoffice import forms
+
+    monkeypatch.setattr(forms, "MAX_LIST_BYTES", 100)
+    client = as_user(staff_by)
+
+    response = _upload(client, "gross.csv", GOOD.encode() * 10)
+
+    assert "größer als" in response.content.decode()
+    assert not AccessCodeBatch.objects.exists()
