@@ -101,8 +101,11 @@ def test_another_lands_clerk_cannot_see_release_or_download_a_run(
 ):
     _prepare(as_user(clerk_by))
     run = PaymentRun.objects.get()
-    as_user(approver_by).post(f"/backoffice/runs/{run.pk}/release/")
     approver_nw = make_staff("approver-nw", "approver", land="DE-NW")
+    refused = as_user(approver_nw).post(f"/backoffice/runs/{run.pk}/release/")
+    run.refresh_from_db()
+    assert refused.status_code == 404 and run.status == "prepared"
+    as_user(approver_by).post(f"/backoffice/runs/{run.pk}/release/")
     file_id = run.files.get().pk
 
     assert as_user(clerk_nw).get(f"/backoffice/runs/{run.pk}/").status_code == 404
