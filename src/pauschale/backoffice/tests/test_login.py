@@ -95,3 +95,12 @@ def test_staff_pages_are_not_cached(client, clerk_by):
     response = client.get("/backoffice/applications/")
 
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_login_page_is_german_first_and_english_on_request(client):
+    german = client.get("/backoffice/login/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/backoffice/login/").content.decode()
+
+    assert "Anmeldung für Beschäftigte" in german and 'lang="de"' in german
+    assert "Staff login" in english and 'lang="en"' in english
