@@ -18,6 +18,15 @@ def _reset_clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _own_waiting_room(settings, tmp_path):
+    """Every test starts with an empty waiting room in a file of its own, and
+    the development IdP without faults."""
+    settings.PAUSCHALE_WAITING_ROOM_REDIS_URL = None
+    settings.PAUSCHALE_WAITING_ROOM_FILE = tmp_path / "waitingroom.sqlite3"
+    settings.PAUSCHALE_DEVIDP_FAULT_FILE = tmp_path / "devidp-fault.json"
+
+
 @pytest.fixture
 def program(db):
     """The real EPPSG program definition, installed, with the 16 Länder."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from pauschale.identity.session import clear_identity, get_identity
 from pauschale.programs.models import Program
 from pauschale.registry.models import AccessCode
+from pauschale.waitingroom import gate as waiting_room
 
 from . import corrections, services
 from .flow import Flow, end_flow, get_flow, save_flow, start_flow
@@ -42,8 +43,15 @@ def _login_url(program: Program) -> str:
 
 def start(request, slug):
     program = _program(slug)
+    # Everyone passes the waiting room before the code entry and the login.
+    wait = waiting_room.enter(request, program, cohort=request.POST.get("land", ""))
+    if wait is not None:
+        return wait
     form = StartForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
+        land = form.cleaned_data["land"]
+        if waiting_room.cohort_not_open(request, program, land=land):
+            return waiting_room.refused(request, "cohort_not_open", program.slug)
         try:
             code = services.check_code_entry(
                 program, form.cleaned_data["access_code"], form.cleaned_data["land"]
@@ -74,6 +82,8 @@ def continue_after_login(request, slug):
     flow, identity, back = _flow_and_identity(request, program)
     if back:
         return back
+    if waiting_room.cohort_not_open(request, program, birth_date=identity.birth_date):
+        return waiting_room.refused(request, "cohort_not_open", program.slug)
 
     application = Application.objects.filter(access_code_id=flow.access_code_id).first()
     if application is not None:
@@ -131,6 +141,11 @@ def application_form(request, slug):
         return back
     if services.needs_pin(program, identity) and not flow.pin_verified:
         return redirect("applications:continue", slug=slug)
+
+    if request.method == "POST":
+        admission, reason = waiting_room.check(request, slug, at_submission=True)
+        if admission is None:
+            return waiting_room.refused(request, reason, slug)
 
     initial = {"account_holder": f"{identity.given_names} {identity.family_name}"}
     form = ApplicationForm(request.POST or None, program=program, initial=initial)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("saml2/", include("pauschale.identity.urls")),
     path("backoffice/", include("pauschale.backoffice.urls")),
+    path("", include("pauschale.waitingroom.urls")),
     path("", include("pauschale.applications.urls")),
 ]
 

@@ -5,6 +5,7 @@ forms it is shown (keeping their hidden fields, such as the CSRF token and the
 SAML messages) and reads the outcome from the page. Nothing is called directly.
 """
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -40,19 +41,59 @@ class Page:
         return bool(container and container.select_one(".kern-error"))
 
 
+@dataclass
+class Wait:
+    """One stay in the waiting room, as the applicant saw it."""
+
+    shown_seconds: float | None
+    """The wait the first waiting page showed (None while paused)."""
+    waited_seconds: float
+    """From that page until the room let the browser through."""
+
+
+# A waiting page that never lets the browser through is a failure of the demo.
+LONGEST_WAIT_SECONDS = 600
+
+
 class ApplicantBrowser:
-    def __init__(self, base_url: str, program: str):
+    def __init__(self, base_url: str, program: str, waits: list | None = None):
         self.base_url = base_url
         self.program = program
         self.session = requests.Session()
         self.last: Page | None = None
+        self.waits = waits if waits is not None else []
 
     def _page(self, response: requests.Response) -> Page:
         page = Page(
             response.url, response.status_code, BeautifulSoup(response.text, "lxml")
         )
         self.last = page
-        return self._follow_saml_forms(page)
+        return self._follow_saml_forms(self._wait_in_room(page))
+
+    def _wait_in_room(self, page: Page) -> Page:
+        """Stay on the waiting page, reloading it as its meta refresh says, until
+        the room lets the browser through."""
+        room = page.soup.select_one("[data-waiting-room]")
+        if room is None:
+            return page
+        started = time.monotonic()
+        eta = page.soup.select_one("[data-eta-seconds]")
+        shown = (
+            float(eta["data-eta-seconds"]) if eta and eta["data-eta-seconds"] else None
+        )
+        while room is not None:
+            if time.monotonic() - started > LONGEST_WAIT_SECONDS:
+                raise DemoFlowError("the waiting room did not let the browser through")
+            refresh = page.soup.select_one("meta[http-equiv=refresh]")
+            time.sleep(float(refresh["content"]) if refresh else 5)
+            response = self.session.get(page.url, timeout=PROGRAM_TIMEOUT)
+            page = Page(
+                response.url, response.status_code, BeautifulSoup(response.text, "lxml")
+            )
+            self.last = page
+            room = page.soup.select_one("[data-waiting-room]")
+        self.waits.append(Wait(shown, time.monotonic() - started))
+        return page
 
     def get(self, path: str) -> Page:
         return self._page(

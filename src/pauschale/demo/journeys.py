@@ -15,6 +15,8 @@ class JourneyResult:
     reasons: list[list[str]] = field(default_factory=list)
     form_errors: list[str] = field(default_factory=list)
     saw_status_again: bool = False
+    waits: list = field(default_factory=list)
+    """The stays in the waiting room of all the person's browsers."""
 
 
 def _path(page: Page) -> str:
@@ -47,7 +49,7 @@ class Journey:
         self.result = JourneyResult(person)
 
     def browser(self) -> ApplicantBrowser:
-        return ApplicantBrowser(self.base_url, self.program)
+        return ApplicantBrowser(self.base_url, self.program, self.result.waits)
 
     def run(self) -> JourneyResult:
         behaviour = self.person.behaviour

@@ -32,6 +32,7 @@ from pauschale.programs.services import install_program
 from pauschale.registry.imports import import_institutions
 from pauschale.registry.models import AccessCode, Institution
 from pauschale.registry.services import issue_codes
+from pauschale.waitingroom import services as waiting_room
 
 from . import bank_returns
 from .journeys import Journey, JourneyResult
@@ -81,6 +82,50 @@ def use_fresh_sqlite(path: Path) -> None:
     )
     del connections["default"]
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def use_fresh_waiting_room(path: Path) -> None:
+    """Keep the waiting room in a new SQLite file of its own, beside the demo's."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    settings.PAUSCHALE_WAITING_ROOM_REDIS_URL = None
+    settings.PAUSCHALE_WAITING_ROOM_FILE = path
+
+
+def summarise_waiting_room(run: DemoRun, program, rate: float) -> dict:
+    """What the room counted, and how the waits shown compared with the real ones.
+
+    ``mean_abs_eta_error_s`` is the room's own measure: from the moment a wait
+    was first shown until the room admitted the person. The ``seen`` figures
+    are the browsers': until the page actually let them through, which adds
+    up to one refresh interval.
+    """
+    room = waiting_room.overview(program)
+    waits = [wait for result in run.results for wait in result.waits]
+    shown = [w for w in waits if w.shown_seconds is not None]
+    seen_errors = [abs(w.waited_seconds - w.shown_seconds) for w in shown]
+    return {
+        "tickets": room["tickets"],
+        "admitted": room["admitted"],
+        "max_position": room["max_position"],
+        "admission_rate_per_s": rate,
+        "mean_abs_eta_error_s": _rounded(room["mean_abs_eta_error_s"]),
+        "waits_measured": room["eta_error_n"],
+        "browsers_that_waited": len(waits),
+        "mean_wait_seen_s": _rounded(_mean([w.waited_seconds for w in waits])),
+        "max_wait_seen_s": _rounded(
+            max((w.waited_seconds for w in waits), default=None)
+        ),
+        "mean_abs_eta_error_seen_s": _rounded(_mean(seen_errors)),
+    }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def load_reference_data():
@@ -269,7 +314,14 @@ def summarise(run: DemoRun, program, codes_issued: int, runs: list[PaymentRun]) 
     }
 
 
-def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, DemoRun]:
+def run_demo(
+    applicants: int,
+    out_dir: Path,
+    seed: int = 2023,
+    waiting_room_rate: float | None = None,
+) -> tuple[dict, DemoRun]:
+    """The whole cycle; with ``waiting_room_rate`` (admissions per second) the
+    applicants pass the waiting room at that low rate, and wait."""
     run = DemoRun(applicants=applicants, out_dir=Path(out_dir), seed=seed)
     run.out_dir.mkdir(parents=True, exist_ok=True)
     payment_dir = run.out_dir / "payments"
@@ -277,8 +329,13 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
         old.unlink()
 
     use_fresh_sqlite(run.out_dir / "demo.sqlite3")
+    use_fresh_waiting_room(run.out_dir / "waitingroom.sqlite3")
     clock.set_now(FIRST_ARRIVAL - timedelta(days=1))
     program = load_reference_data()
+    if waiting_room_rate:
+        waiting_room.set_rate(
+            program, waiting_room_rate, actor="demo", reason="demo of a busy launch"
+        )
     rng = random.Random(seed)
     people = invent_people(applicants, seed)
     assign_behaviours(people, rng)
@@ -289,6 +346,11 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
         override_settings(SAML_BASE_URL=base_url, DEBUG=False),
     ):
         drive_applicants(run, program, people, base_url)
+    room_summary = (
+        summarise_waiting_room(run, program, waiting_room_rate)
+        if waiting_room_rate
+        else None
+    )
 
     clock.set_now(FIRST_ARRIVAL + SPREAD + timedelta(days=1))
     bank_returns.create_staff()
@@ -298,6 +360,8 @@ def run_demo(applicants: int, out_dir: Path, seed: int = 2023) -> tuple[dict, De
     returns = bank_returns.run_bank_returns(program, people, rng, run.out_dir)
     run.failures += returns.failures
     summary["bank_returns"] = bank_returns.summarise(returns, run.out_dir)
+    if room_summary is not None:
+        summary["waiting_room"] = room_summary
     summary["problems"] = run.failures
     (run.out_dir / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n"

@@ -23,12 +23,13 @@ from djangosaml2 import views as djangosaml2_views
 from pauschale.common import clock
 from pauschale.common.log import get_logger
 from pauschale.programs.spec import TrustLevel
+from pauschale.waitingroom import gate
+from pauschale.waitingroom.signals import saml_round_trip
 
 from .assertion import failure_class, identity_from_session_info
 from .authn_request import NAMESPACE_PREFIXES, akdb_extensions, requested_authn_context
 from .saml_config import sp_metadata_xml
 from .session import VerifiedIdentity, save_identity
-from .signals import saml_round_trip
 
 logger = get_logger(__name__)
 
@@ -37,6 +38,8 @@ DEFAULT_NEXT = "/"
 NEXT_KEY = "identity_next"
 SENT_AT_KEY = "identity_authn_request_sent_at"
 PENDING_KEY = "identity_pending"
+# The program whose waiting-room admission started this login.
+PROGRAM_KEY = "identity_program"
 # pysaml2 keeps the attribute values of each login here; we do not need them.
 PYSAML2_IDENTITY_CACHE_KEY = "_saml2_identities"
 # From the ACS to the completion is one redirect; anything slower is stale.
@@ -65,6 +68,12 @@ class LoginView(djangosaml2_views.LoginView):
         return False
 
     def get(self, request, *args, **kwargs):
+        # The waiting room protects BundID: no login without an admission.
+        admission, reason = gate.use_for_login(request)
+        if admission is None:
+            return gate.refused(request, reason)
+        request.saml_session[PROGRAM_KEY] = admission.program
+
         next_path = local_path(request.GET.get("next")) or DEFAULT_NEXT
         # djangosaml2 reads next, idp and scoping from the query; give it only next.
         request.GET = QueryDict(mutable=True)
@@ -172,4 +181,5 @@ def _send_round_trip(request, outcome: str, reason: str | None) -> None:
         outcome=outcome,
         failure_class=reason,
         latency=latency,
+        program=request.saml_session.get(PROGRAM_KEY),
     )

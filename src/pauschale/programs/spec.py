@@ -22,6 +22,8 @@ from schwifty.exceptions import SchwiftyException
 
 from pauschale.common.lands import LANDS
 
+from .waiting_room_spec import WaitingRoomSpec
+
 
 class TrustLevel(IntEnum):
     """Vertrauensniveau of a login, ordered so that higher means stronger."""
@@ -162,6 +164,8 @@ class ProgramSpec(_Strict):
     payment: Payment
     declarations: list[Declaration] = Field(min_length=1)
     lands: dict[str, LandSettings] = Field(min_length=1)
+    waiting_room: WaitingRoomSpec | None = None
+    """Launch-day waiting room in front of the login; none without the table."""
     review: Review = Review()
 
     @field_validator("amount_eur", mode="before")
@@ -192,6 +196,13 @@ class ProgramSpec(_Strict):
             ):
                 raise ValueError(
                     f"lands.{code}.start lies outside the application window"
+                )
+        room = self.waiting_room
+        for slot in room.slots if room else []:
+            foreign = sorted(set(slot.lands) - set(self.lands))
+            if foreign:
+                raise ValueError(
+                    f"waiting_room.slots: {', '.join(foreign)} not among the lands"
                 )
         return self
 

@@ -185,6 +185,19 @@ PAUSCHALE_BANK_FILE_DIR = Path(env("PAUSCHALE_BANK_FILE_DIR") or VAR_DIR / "bank
 # (make setup); third-party files, so never in the repository.
 PAUSCHALE_SCHEMA_DIR = Path(env("PAUSCHALE_SCHEMA_DIR") or BASE_DIR / "var" / "schemas")
 
+# The waiting room in front of the login (waitingroom): in Redis when several app
+# processes share it, else in its own SQLite file (never the main database, so
+# that a poll does not touch PostgreSQL).
+PAUSCHALE_WAITING_ROOM_REDIS_URL = env("PAUSCHALE_WAITING_ROOM_REDIS_URL") or REDIS_URL
+PAUSCHALE_WAITING_ROOM_NAMESPACE = env("PAUSCHALE_WAITING_ROOM_NAMESPACE", "pauschale")
+PAUSCHALE_WAITING_ROOM_FILE = Path(
+    env("PAUSCHALE_WAITING_ROOM_FILE") or VAR_DIR / "waitingroom.sqlite3"
+)
+# Switches of the development IdP that make it fail or slow (devidp_fault).
+PAUSCHALE_DEVIDP_FAULT_FILE = Path(
+    env("PAUSCHALE_DEVIDP_FAULT_FILE") or VAR_DIR / "devidp-fault.json"
+)
+
 # The development identity provider is a real SAML IdP inside the project. It is
 # never mounted unless this is true.
 PAUSCHALE_DEV_IDP = False

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import defusedxml.ElementTree as DefusedET
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+from saml2.samlp import STATUS_RESPONDER
 from saml2.server import Server
 from saml2.sigver import (
     RSA_OAEP_MGF1P,
@@ -161,6 +162,21 @@ def build_response(
         digest_alg=DIGEST_SHA256,
         **request.response_args,
     )
+
+
+def build_error_response(server: Server, request: VerifiedRequest) -> str:
+    """A signed response with status ``Responder`` and no assertion, as an
+    overloaded identity provider answers."""
+    args = request.response_args
+    response = server.create_error_response(
+        args["in_response_to"],
+        args["destination"],
+        (STATUS_RESPONDER, "temporarily unavailable"),
+        sign=True,
+        sign_alg=SIG_RSA_SHA256,
+        digest_alg=DIGEST_SHA256,
+    )
+    return str(response)
 
 
 def encode_response(xml: str) -> str:

@@ -1,5 +1,7 @@
 """Pages of the development IdP: metadata, the two SSO endpoints, the login."""
 
+import time
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -8,12 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pauschale.common.log import get_logger
 
+from . import faults
 from .config import idp_metadata_xml
 from .forms import PersonForm
 from .persons import PRESETS
 from .protocol import (
     IncomingRequest,
     RequestRefused,
+    build_error_response,
     build_response,
     encode_response,
     idp_server,
@@ -85,8 +89,15 @@ def login(request):
         form.add_error(None, _("The service asks for a higher trust level."))
         return _render_login(request, incoming, verified, form)
 
-    response_xml = build_response(server, verified, person)
-    logger.info("devidp_response_sent", trust_level=person.trust_level.name.lower())
+    fault = faults.current()
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.fails_now():
+        response_xml = build_error_response(server, verified)
+        logger.info("devidp_response_sent", status="responder")
+    else:
+        response_xml = build_response(server, verified, person)
+        logger.info("devidp_response_sent", trust_level=person.trust_level.name.lower())
     context = {
         "target_url": verified.response_args["destination"],
         "saml_response": encode_response(response_xml),

@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pauschale.identity.session import SESSION_KEY, VerifiedIdentity
+from pauschale.waitingroom.testing import admit
 
 BASE_URL = "http://testserver"
 
@@ -31,7 +32,9 @@ def path_of(url: str) -> str:
 
 
 def start_login(client, next_path="/antrag/"):
-    """GET our login page; return the POST-binding form's action and fields."""
+    """GET our login page (with an admission from the waiting room); return the
+    POST-binding form's action and fields."""
+    admit(client)
     response = client.get("/saml2/login/", {"next": next_path})
     assert response.status_code == 200
     page = BeautifulSoup(response.content, "html.parser")

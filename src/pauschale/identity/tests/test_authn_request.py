@@ -4,6 +4,7 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from pauschale.identity import attributes as oid
+from pauschale.waitingroom.testing import admit
 
 from .conftest import authn_request_xml, form_fields, start_login
 
@@ -21,6 +22,7 @@ def login_request(client):
 
 
 def test_request_goes_by_post_to_the_idp_with_a_button(client):
+    admit(client)
     response = client.get("/saml2/login/", {"next": "/antrag/"})
 
     page = response.content.decode()
@@ -83,6 +85,7 @@ def test_akdb_extension_asks_for_the_attributes_and_shows_the_service(client):
 
 
 def test_lang_follows_the_page_language(client):
+    admit(client)
     response = client.get("/saml2/login/", HTTP_ACCEPT_LANGUAGE="en")
 
     page = BeautifulSoup(response.content, "html.parser")

@@ -16,7 +16,7 @@ from pauschale.identity.devidp.protocol import (
     idp_server,
 )
 from pauschale.identity.saml_config import sp_metadata_xml
-from pauschale.identity.signals import saml_round_trip
+from pauschale.waitingroom.signals import saml_round_trip
 
 from .conftest import (
     choose_person,

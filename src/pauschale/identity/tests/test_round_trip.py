@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from pauschale.identity.session import VerifiedIdentity
-from pauschale.identity.signals import saml_round_trip
 from pauschale.programs.spec import TrustLevel
+from pauschale.waitingroom.signals import saml_round_trip
 
 from .conftest import log_in, saml_session, session_identity
 

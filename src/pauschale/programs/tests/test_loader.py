@@ -89,3 +89,104 @@ def test_broken_toml_names_the_line():
 def test_a_missing_file_is_named():
     with pytest.raises(ProgramConfigError, match="nowhere.toml: file not found"):
         load_program_file("nowhere.toml")
+
+
+def test_the_eppsg_definition_has_a_waiting_room_open_from_the_start():
+    room = load_program_file(EPPSG_TOML).waiting_room
+    assert room.admission_rate_per_s == 50
+    assert room.opens_at is None and room.slots == []
+    assert room.adaptive.max_failure_ratio == 0.2
+    assert room.grace_seconds >= 3 * room.poll_seconds
+
+
+def test_a_program_without_a_waiting_room_table_has_none():
+    start = REAL.index("[waiting_room]")
+    end = REAL.index("[[declarations]]")
+    assert parse_program(REAL[:start] + REAL[end:]).waiting_room is None
+
+
+def _with_room(table: str):
+    start = REAL.index("[waiting_room]")
+    end = REAL.index("[[declarations]]")
+    return REAL[:start] + table + "\n" + REAL[end:]
+
+
+def test_time_slots_by_land_give_their_cohorts_an_opening():
+    spec = parse_program(
+        _with_room(
+            """[waiting_room]
+admission_rate_per_s = 20
+opens_at = 2023-03-15T10:00:00+01:00
+
+[[waiting_room.slots]]
+lands = ["DE-BY", "DE-BW"]
+opens_at = 2023-03-15T08:00:00+01:00
+"""
+        )
+    )
+    room = spec.waiting_room
+    assert room.cohort_kind == "land"
+    openings = room.openings()
+    assert openings["DE-BY"].hour == 8 and openings[""].hour == 10
+    assert "DE-HH" not in openings
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            "[waiting_room]\nadmission_rate_per_s = 0",
+            "waiting_room.admission_rate_per_s: Input should be greater than 0",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\ngrace_seconds = 10\npoll_seconds = 5",
+            "waiting_room: grace_seconds must be at least three poll_seconds",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\nopens_at = 2023-03-15T10:00:00",
+            "waiting_room.opens_at: Input should have timezone info",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\n[[waiting_room.slots]]\n"
+            'lands = ["DE-BY"]\nbirth_months = [1]\nopens_at = 2023-03-15T08:00:00+01:00',
+            "waiting_room.slots[0]: a slot names either lands or birth_months",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\n[[waiting_room.slots]]\n"
+            'lands = ["DE-BY"]\nopens_at = 2023-03-15T08:00:00+01:00\n'
+            "[[waiting_room.slots]]\nbirth_months = [3]\n"
+            "opens_at = 2023-03-15T09:00:00+01:00",
+            "waiting_room: all slots must be of one kind",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\n[[waiting_room.slots]]\n"
+            "birth_months = [13]\nopens_at = 2023-03-15T08:00:00+01:00",
+            "waiting_room.slots[0].birth_months[0]: Input should be less than or equal to 12",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\n[waiting_room.adaptive]\n"
+            "decrease_factor = 1.5",
+            "waiting_room.adaptive.decrease_factor: Input should be less than 1",
+        ),
+        (
+            "[waiting_room]\nadmission_rate_per_s = 5\nrate = 3",
+            "waiting_room.rate: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_a_bad_waiting_room_table_is_named(table, expected):
+    problems = _problems(_with_room(table))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_slot_for_a_land_outside_the_program_is_refused():
+    text = _with_room(
+        "[waiting_room]\nadmission_rate_per_s = 5\n[[waiting_room.slots]]\n"
+        'lands = ["DE-BY"]\nopens_at = 2023-03-15T08:00:00+01:00\n'
+    )
+    # A program for every Land but Bavaria.
+    without_bavaria = (
+        text[: text.index("[lands.DE-BY]")] + text[text.index("[lands.DE-BE]") :]
+    )
+    problems = _problems(without_bavaria)
+    assert "waiting_room.slots: DE-BY not among the lands" in " ".join(problems)

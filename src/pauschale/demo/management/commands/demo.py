@@ -20,13 +20,27 @@ class Command(BaseCommand):
         parser.add_argument("--applicants", type=int, default=500)
         parser.add_argument("--out", type=Path, default=Path("var/demo"))
         parser.add_argument("--seed", type=int, default=2023)
+        parser.add_argument(
+            "--waiting-room",
+            action="store_true",
+            help="send the applicants through the waiting room at a low rate",
+        )
+        parser.add_argument(
+            "--waiting-room-rate",
+            type=float,
+            default=1.0,
+            help="admissions per second with --waiting-room (default 1)",
+        )
 
     def handle(self, *args, applicants, out, seed, **options):
         if applicants < 1:
             raise CommandError("--applicants must be at least 1")
+        rate = options["waiting_room_rate"] if options["waiting_room"] else None
+        if rate is not None and rate <= 0:
+            raise CommandError("--waiting-room-rate must be above zero")
         started = time.monotonic()
         _log_to_file(out / "demo.log")
-        summary, run = run_demo(applicants, out, seed)
+        summary, run = run_demo(applicants, out, seed, waiting_room_rate=rate)
         self.stdout.write(report(summary, out, time.monotonic() - started))
         if run.failures:
             raise CommandError(
@@ -49,6 +63,18 @@ def _log_to_file(path: Path) -> Path:
     return path
 
 
+def _waiting_room_lines(room: dict | None) -> list[str]:
+    if not room:
+        return []
+    return [
+        f"  Waiting room at {room['admission_rate_per_s']}/s: {room['tickets']} tickets, "
+        f"{room['admitted']} admitted, highest position {room['max_position']}; "
+        f"{room['browsers_that_waited']} browsers waited (longest "
+        f"{room['max_wait_seen_s']} s); mean error of the waits shown "
+        f"{room['mean_abs_eta_error_s']} s"
+    ]
+
+
 def report(summary: dict, out: Path, seconds: float) -> str:
     lines = [
         f"Demo of {summary['program']} finished in {seconds:.0f} s.",
@@ -62,6 +88,7 @@ def report(summary: dict, out: Path, seconds: float) -> str:
         f"  Payments: {summary['payments']} totalling {summary['total_amount_eur']} EUR "
         f"in {len(summary['payment_files'])} pain.001 file(s) under {out / 'payments'}",
         _bank_returns_line(summary.get("bank_returns")),
+        *_waiting_room_lines(summary.get("waiting_room")),
         f"  Summary: {out / 'summary.json'}; log lines: {out / 'demo.log'}",
     ]
     for problem in summary["problems"]:

@@ -1,0 +1,62 @@
+// The waiting page keeps itself up to date. Without JavaScript the page
+// reloads itself instead (a meta refresh inside <noscript>).
+(() => {
+  const room = document.querySelector("[data-waiting-room]");
+  if (!room) return;
+
+  const lang = document.documentElement.lang || "de";
+  const numbers = new Intl.NumberFormat(lang);
+  const times = new Intl.DateTimeFormat(lang, { timeStyle: "medium" });
+  const pollMs = Math.max(1, Number(room.dataset.pollSeconds) || 5) * 1000;
+  const field = (name) => room.querySelector(`[data-field="${name}"]`);
+
+  const waitText = (seconds, paused) => {
+    if (paused || seconds === undefined || seconds === null) return room.dataset.textPaused;
+    if (seconds < 60) return room.dataset.textSoon;
+    const minutes = Math.ceil(seconds / 60);
+    if (minutes === 1) return room.dataset.textMinute;
+    if (minutes < 90) return room.dataset.textMinutes.replace("{n}", numbers.format(minutes));
+    return room.dataset.textHours
+      .replace("{h}", numbers.format(Math.floor(minutes / 60)))
+      .replace("{m}", numbers.format(minutes % 60));
+  };
+
+  const setText = (name, text) => {
+    const element = field(name);
+    if (element && element.textContent !== text) element.textContent = text;
+  };
+
+  const show = (status) => {
+    if (status.state !== room.dataset.state || Boolean(status.paused) !== Boolean(room.querySelector("[data-paused]"))) {
+      // Admitted, lost, opened or paused: the page itself says what happens next.
+      window.location.assign(room.dataset.reloadUrl);
+      return false;
+    }
+    if (status.state === "waiting") {
+      setText("position", numbers.format(status.position));
+      setText("ahead", numbers.format(status.ahead));
+      setText("wait", waitText(status.eta_seconds, status.paused));
+      const wait = field("wait");
+      if (wait) wait.dataset.etaSeconds = Math.round(status.eta_seconds ?? "");
+    }
+    setText("updated", times.format(new Date()));
+    return true;
+  };
+
+  const poll = async () => {
+    let again = true;
+    try {
+      const response = await fetch(room.dataset.statusUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (response.ok || response.status === 404) again = show(await response.json());
+    } catch (error) {
+      // Offline for a moment: try again; the place is kept for the grace period.
+    }
+    if (again) window.setTimeout(poll, pollMs);
+  };
+
+  window.setTimeout(poll, pollMs);
+})();
