@@ -30,6 +30,9 @@ MEASURE_SECONDS = 60.0
 """Time constant of the measured admission rate."""
 MIN_MEASURED_SECONDS = 5.0
 """Below this much measured waiting time the configured rate is used instead."""
+ADVANCE_EVERY_SECONDS = 0.05
+"""A poll moves the room on only if it stood still this long; in between,
+polls only read (on launch day thousands arrive per second)."""
 MAX_STEPS = 2000
 """Positions passed in one call at most, so that one call stays short."""
 SWEEP_BATCH = 500

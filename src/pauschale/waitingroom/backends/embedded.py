@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from .base import (
+    ADVANCE_EVERY_SECONDS,
     EPSILON,
     KEEP_FINISHED_SECONDS,
     MAX_STEPS,
@@ -153,8 +154,9 @@ class EmbeddedBackend:
             room = _Room.load(db, slug, now)
             if room is None:
                 return {"state": "unknown"}
-            room.advance()
-            room.save()
+            if now - room.tick >= ADVANCE_EVERY_SECONDS:
+                room.advance()
+                room.save()
             db.execute(
                 "UPDATE ticket SET last_seen = ? WHERE program = ? AND id = ?"
                 " AND state IN ('pre', 'waiting')",

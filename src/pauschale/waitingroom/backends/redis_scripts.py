@@ -21,6 +21,7 @@ Keys below the prefix:
 """
 
 from .base import (
+    ADVANCE_EVERY_SECONDS,
     EPSILON,
     KEEP_FINISHED_SECONDS,
     MAX_STEPS,
@@ -38,6 +39,7 @@ local MIN_BUSY = {MIN_MEASURED_SECONDS}
 local MAX_STEPS = {MAX_STEPS}
 local SWEEP = {SWEEP_BATCH}
 local KEEP = {KEEP_FINISHED_SECONDS}
+local ADVANCE_EVERY = {ADVANCE_EVERY_SECONDS}
 local EPS = {EPSILON}
 local S = {{}}
 
@@ -355,8 +357,10 @@ POLL_SCRIPT = (
     + """
 if redis.call('EXISTS', R) == 0 then return '{"state":"unknown"}' end
 load()
-advance()
-save()
+if now - S.tick >= ADVANCE_EVERY then
+  advance()
+  save()
+end
 redis.call('ZADD', P .. 'seen', 'XX', now, ARGV[2])
 return cjson.encode(status(ARGV[2], ARGV[3] == '1'))
 """

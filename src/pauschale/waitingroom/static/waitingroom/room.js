@@ -7,7 +7,8 @@
   const lang = document.documentElement.lang || "de";
   const numbers = new Intl.NumberFormat(lang);
   const times = new Intl.DateTimeFormat(lang, { timeStyle: "medium" });
-  const pollMs = Math.max(1, Number(room.dataset.pollSeconds) || 5) * 1000;
+  const pollSeconds = Math.max(1, Number(room.dataset.pollSeconds) || 5);
+  const graceSeconds = Number(room.dataset.graceSeconds) || 120;
   const field = (name) => room.querySelector(`[data-field="${name}"]`);
 
   const waitText = (seconds, paused) => {
@@ -19,6 +20,18 @@
     return room.dataset.textHours
       .replace("{h}", numbers.format(Math.floor(minutes / 60)))
       .replace("{m}", numbers.format(minutes % 60));
+  };
+
+  // As the page without JavaScript does (display.refresh_seconds): ask just
+  // after the expected turn near the front, rarely far back, always well
+  // within the grace period.
+  const nextPollMs = (status) => {
+    const eta = status && status.state === "waiting" && !status.paused ? status.eta_seconds : null;
+    let wanted = pollSeconds;
+    if (eta !== null && eta !== undefined) {
+      wanted = eta < pollSeconds ? Math.ceil(eta + 0.5) : Math.max(pollSeconds, eta / 10);
+    }
+    return Math.max(1, Math.min(wanted, 30, graceSeconds / 3)) * 1000;
   };
 
   const setText = (name, text) => {
@@ -45,18 +58,24 @@
 
   const poll = async () => {
     let again = true;
+    let status = null;
     try {
       const response = await fetch(room.dataset.statusUrl, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
         cache: "no-store",
       });
-      if (response.ok || response.status === 404) again = show(await response.json());
+      if (response.ok || response.status === 404) {
+        status = await response.json();
+        again = show(status);
+      }
     } catch (error) {
       // Offline for a moment: try again; the place is kept for the grace period.
     }
-    if (again) window.setTimeout(poll, pollMs);
+    if (again) window.setTimeout(poll, nextPollMs(status));
   };
 
-  window.setTimeout(poll, pollMs);
+  const wait = room.querySelector("[data-eta-seconds]");
+  const first = wait && wait.dataset.etaSeconds !== "" ? Number(wait.dataset.etaSeconds) : null;
+  window.setTimeout(poll, nextPollMs({ state: room.dataset.state, eta_seconds: first }));
 })();
