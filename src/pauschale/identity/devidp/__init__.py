@@ -32,4 +32,8 @@ encryption certificate with AES-256-GCM (key transport RSA-OAEP-MGF1P). The
 attributes are the requested ones among bPK2, names, birth date, address,
 country, EID-CITIZEN-QAA-LEVEL, AssertionProvedBy and Version, by OID with
 NameFormat uri; bPK2 is derived as described in ``persons``.
+
+To try the waiting room's adaptive rate, ``pauschale devidp_fault --fail-ratio
+0.5 --latency-ms 800`` makes it answer a share of logins with SAML status
+``Responder`` and delay every answer (``faults``); ``--off`` heals it.
 """

@@ -130,18 +130,26 @@ class Backend(Protocol):
 
 
 def estimate(
-    ahead: int, credit: float, rate: float, m_adm: float, m_busy: float, paused: bool
+    ahead: int,
+    credit: float,
+    rate: float,
+    measured: tuple[float, float, float],
+    paused: bool,
 ) -> tuple[float | None, str, float]:
     """Estimated wait in seconds, the basis of the estimate and the rate used.
 
     The k-th person in line is admitted when k admissions have been paid for;
-    ``credit`` of them already are. The rate is the measured one, but never
-    above the current setting, which an operator or the adaptive rate may just
-    have lowered.
+    ``credit`` of them already are. ``measured`` holds the decayed sums of
+    admissions, of admissions that lapsed unused (their capacity came back)
+    and of waiting time. The measured rate is used, but never above the
+    setting plus the measured returned capacity: an operator or the adaptive
+    rate may just have lowered the setting.
     """
+    m_adm, m_lapse, m_busy = measured
     basis, used_rate = "configured", rate
-    if m_busy >= MIN_MEASURED_SECONDS:
-        basis, used_rate = "measured", min(rate, m_adm / m_busy)
+    if m_busy >= MIN_MEASURED_SECONDS and m_adm > 0:
+        basis = "measured"
+        used_rate = min(m_adm, rate * m_busy + m_lapse) / m_busy
     if paused or used_rate <= 0:
         return None, basis, used_rate
     return max(0.0, ahead + 1 - credit) / used_rate, basis, used_rate

@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS room (
     poll_s REAL NOT NULL,
     m_adm REAL NOT NULL DEFAULT 0,
     m_busy REAL NOT NULL DEFAULT 0,
+    saved REAL NOT NULL DEFAULT 0,    -- credit saved up while idle, not yet used
+    m_lapse REAL NOT NULL DEFAULT 0,
     tickets INTEGER NOT NULL DEFAULT 0,
     admitted INTEGER NOT NULL DEFAULT 0,
     err_sum REAL NOT NULL DEFAULT 0,
@@ -338,7 +340,7 @@ class _Room:
 
     FIELDS = (
         "seq served credit tick paused rate target burst_s grace token_s poll_s"
-        " m_adm m_busy title_de title_en"
+        " m_adm m_busy saved m_lapse title_de title_en"
     ).split()
 
     def __init__(self, db, slug: str, now: float, row=None):
@@ -361,7 +363,8 @@ class _Room:
     def save(self) -> None:
         self.db.execute(
             "UPDATE room SET seq = ?, served = ?, credit = ?, tick = ?, m_adm = ?,"
-            " m_busy = ?, admitted = admitted + ? WHERE program = ?",
+            " m_busy = ?, saved = ?, m_lapse = ?, admitted = admitted + ?"
+            " WHERE program = ?",
             (
                 self.seq,
                 self.served,
@@ -369,6 +372,8 @@ class _Room:
                 self.now,
                 self.m_adm,
                 self.m_busy,
+                self.saved,
+                self.m_lapse,
                 self.admitted_now,
                 self.slug,
             ),
@@ -406,13 +411,19 @@ class _Room:
             self.credit += self.rate * dt + lapsed
             if not was_busy:
                 self.credit = min(burst, self.credit)
+                self.saved = self.credit
             self._admit_while_credit()
             self.credit = min(burst, self.credit)
-        self._measure(dt, was_busy, self.admitted_now - admitted_before)
+        # Admissions paid from credit saved up while the room was idle are not
+        # the rate: they do not count as measured.
+        admitted = self.admitted_now - admitted_before
+        from_saved = min(admitted, self.saved)
+        self.saved = min(self.saved - from_saved, self.credit)
+        self._measure(dt, was_busy, admitted - from_saved, lapsed)
         self.tick = self.now
         self._forget_finished()
 
-    def _measure(self, dt: float, was_busy: bool, admitted: int) -> None:
+    def _measure(self, dt: float, was_busy: bool, admitted: int, lapsed: int):
         """Add this step to the measured rate: all of ``dt`` counts as waiting
         time if people still wait, else only the time its admissions took."""
         busy_dt = 0.0
@@ -421,9 +432,10 @@ class _Room:
             if self._live() <= 0 and self.rate > 0:
                 busy_dt = min(dt, admitted / self.rate)
         else:
-            admitted = 0
+            admitted = lapsed = 0
         decay = math.exp(-dt / MEASURE_SECONDS)
         self.m_adm = self.m_adm * decay + admitted
+        self.m_lapse = self.m_lapse * decay + lapsed
         weight = (1 - decay) * MEASURE_SECONDS / dt if dt > 0 else 1.0
         self.m_busy = self.m_busy * decay + busy_dt * weight
 
@@ -580,7 +592,11 @@ class _Room:
         if ahead > 0:
             ahead -= self._lost_between(self.served + 1, position - 1)
         eta, basis, rate = estimate(
-            ahead, self.credit, self.rate, self.m_adm, self.m_busy, self.paused
+            ahead,
+            self.credit,
+            self.rate,
+            (self.m_adm, self.m_lapse, self.m_busy),
+            self.paused,
         )
         out.update(
             state="waiting",
@@ -628,6 +644,7 @@ class _Room:
             "credit": row["credit"],
             "m_adm": row["m_adm"],
             "m_busy": row["m_busy"],
+            "m_lapse": row["m_lapse"],
             "eta_error_sum": row["err_sum"],
             "eta_error_n": row["err_n"],
             "reason": row["reason"],

@@ -46,7 +46,7 @@ local S = {{}}
 local function load()
   local v = redis.call('HMGET', R, 'seq', 'served', 'credit', 'tick', 'paused',
     'rate', 'burst_s', 'grace', 'token_s', 'm_adm', 'm_busy', 'next_open',
-    'draws', 'poll_s')
+    'draws', 'poll_s', 'saved', 'm_lapse')
   S.seq = tonumber(v[1]) or 0
   S.served = tonumber(v[2]) or 0
   S.credit = tonumber(v[3]) or 0
@@ -66,6 +66,8 @@ local function load()
     end
   end
   S.poll_s = tonumber(v[14]) or 5
+  S.saved = tonumber(v[15]) or 0
+  S.m_lapse = tonumber(v[16]) or 0
   S.admitted_now = 0
 end
 
@@ -77,7 +79,8 @@ local function save()
   end
   redis.call('HSET', R, 'seq', string.format('%d', S.seq),
     'served', string.format('%d', S.served), 'credit', S.credit, 'tick', now,
-    'm_adm', S.m_adm, 'm_busy', S.m_busy, 'draws', table.concat(draws, ';'))
+    'm_adm', S.m_adm, 'm_busy', S.m_busy, 'saved', S.saved, 'm_lapse', S.m_lapse,
+    'draws', table.concat(draws, ';'))
   if S.admitted_now > 0 then
     redis.call('HINCRBY', R, 'admitted', S.admitted_now)
   end
@@ -202,7 +205,10 @@ local function advance()
     -- only an idle room saves up no more than the burst.
     local burst = math.max(1, S.rate * S.burst_s)
     S.credit = S.credit + S.rate * dt + #lapsed
-    if not was_busy then S.credit = math.min(burst, S.credit) end
+    if not was_busy then
+      S.credit = math.min(burst, S.credit)
+      S.saved = S.credit
+    end
     local steps = 0
     while S.credit >= 1 - EPS and S.served < S.seq and steps < MAX_STEPS do
       steps = steps + 1
@@ -225,9 +231,14 @@ local function advance()
   end
   -- Waiting time measured: all of dt if people still wait, else only the time
   -- the admissions of this step took at the current rate.
+  -- Admissions paid from credit saved up while the room was idle are not the
+  -- rate: they do not count as measured.
   local n = S.admitted_now - admitted_before
+  local from_saved = math.min(n, S.saved)
+  S.saved = math.min(S.saved - from_saved, S.credit)
   local busy_dt = 0
   if was_busy then
+    n = n - from_saved
     busy_dt = dt
     if live() <= 0 and S.rate > 0 then busy_dt = math.min(dt, n / S.rate) end
   else
@@ -235,6 +246,7 @@ local function advance()
   end
   local decay = math.exp(-dt / TAU)
   S.m_adm = S.m_adm * decay + n
+  S.m_lapse = S.m_lapse * decay + (was_busy and #lapsed or 0)
   S.m_busy = S.m_busy * decay + busy_dt * (1 - decay) * TAU / math.max(dt, 1e-9)
   S.tick = now
   forget_finished()
@@ -280,9 +292,12 @@ local function status(t, verbose)
   out.state = 'waiting'
   out.position = p
   out.ahead = ahead
+  -- Measured, but never above the setting plus the measured capacity that
+  -- unused admissions gave back (the setting may just have been lowered).
   local rate, basis = S.rate, 'configured'
-  if S.m_busy >= MIN_BUSY then
-    rate, basis = math.min(S.rate, S.m_adm / S.m_busy), 'measured'
+  if S.m_busy >= MIN_BUSY and S.m_adm > 0 then
+    rate = math.min(S.m_adm, S.rate * S.m_busy + S.m_lapse) / S.m_busy
+    basis = 'measured'
   end
   out.eta_basis = basis
   out.rate_per_s = rate
@@ -401,7 +416,7 @@ local out = {
   max_position = S.seq, served = S.served,
   waiting = S.seq - S.served - redis.call('ZCARD', P .. 'gone'),
   prequeue = prequeue, pending = redis.call('ZCARD', P .. 'pend'),
-  credit = S.credit, m_adm = S.m_adm, m_busy = S.m_busy,
+  credit = S.credit, m_adm = S.m_adm, m_busy = S.m_busy, m_lapse = S.m_lapse,
   eta_error_sum = tonumber(v[4]) or 0, eta_error_n = tonumber(v[5]) or 0,
   reason = v[6] or '', reason_at = tonumber(v[7]), actor = v[8] or '',
   next_open = S.next_open

@@ -157,3 +157,28 @@ def test_the_start_page_takes_the_code_right_after_the_room(client, program):
     page = Applicant(client).enter_code(issued.code, "DE-HH")  # POST without GET
 
     assert path(page) == "/saml2/login/"
+
+
+def test_tickets_browser_ids_and_tokens_never_reach_a_log_line(client, program, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="pauschale")
+    services.set_rate(program, 0.5, actor="test")
+    admitted_client()  # takes the one admission there is
+    waiting = client.get("/eppsg-2023/")
+    clock.set_now(IN_WINDOW + timedelta(seconds=3))
+    client.get(waiting["Location"])
+    login_page(client)
+
+    ticket_cookie = client.cookies["wr-eppsg-2023"].value
+    session = client.session
+    secrets = [
+        ticket_cookie,
+        ticket_cookie.split(".")[0],  # the ticket id
+        session[BROWSER_KEY],
+        session[ADMISSION_KEY],
+    ]
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+    assert "waiting_room_joined" in logged
+    for secret in secrets:
+        assert secret not in logged
