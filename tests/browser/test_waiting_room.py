@@ -42,9 +42,7 @@ def assert_waiting_page(page):
     assert "Bitte lassen Sie diese Seite geöffnet" in page.locator("main").inner_text()
 
 
-def test_with_javascript_the_page_updates_itself_and_lets_the_visitor_in(
-    page, crowded
-):
+def test_with_javascript_the_page_updates_itself_and_lets_the_visitor_in(page, crowded):
     page.goto(f"{crowded}/eppsg-2023/")
     page.wait_for_url("**/warteraum/eppsg-2023/**")
     assert_waiting_page(page)

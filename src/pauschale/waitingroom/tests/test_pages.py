@@ -58,7 +58,7 @@ def test_the_waiting_page_shows_position_people_ahead_and_wait(program):
 
 
 def test_the_waiting_page_and_the_poll_do_not_touch_the_database(
-    program, django_assert_num_queries
+    program, use_backend, django_assert_num_queries
 ):
     client, room_url = waiting_client(program)
 
@@ -77,7 +77,7 @@ def test_the_poll_without_a_ticket_says_unknown(client):
     assert response.json() == {"state": "unknown"}
 
 
-def test_the_front_answers_polls_and_health_checks_without_django(program):
+def test_the_front_answers_polls_and_health_checks_without_django(program, use_backend):
     client, _ = waiting_client(program)
     cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items())
 

@@ -3,11 +3,12 @@ lost places, pauses and restarts. Time is a clock the test moves."""
 
 import multiprocessing
 import time
+import uuid
 
 import pytest
 
 from .conftest import LAUNCH, program_with_room, simple_room
-from .workers import join_many, poll_in_new_process
+from .workers import BackendPlace, join_many, poll_in_new_process
 
 
 def states(room, slug, tickets) -> list[str]:
@@ -307,3 +308,24 @@ opens_at = 2023-03-15T10:00:00+01:00
     drawn = [room.poll(program.slug, t.id)["position"] for t in bavaria + [baden]]
     assert sorted(drawn) == [4, 5, 6, 7]  # behind those who queued before 10:00
     assert after.status["position"] == 8
+
+
+def test_the_poll_recovers_when_redis_forgot_its_scripts_or_the_connection(clock):
+    from pauschale.waitingroom.room import Room
+
+    from .conftest import REDIS_URL
+
+    place = BackendPlace("redis", REDIS_URL, f"test-{uuid.uuid4().hex}")
+    room = Room(place.open(), clock)
+    program = simple_room(rate=0.01)
+    try:
+        room.join(program)
+        ticket = room.join(program)
+        assert b'"ahead":0' in room.poll_json(program.slug, ticket.id)
+
+        room.backend.client.script_flush()  # as after a restart of Redis
+        assert b'"state":"waiting"' in room.poll_json(program.slug, ticket.id)
+        room.backend._connection().disconnect()
+        assert b'"state":"waiting"' in room.poll_json(program.slug, ticket.id)
+    finally:
+        room.backend.forget(program.slug)
