@@ -59,8 +59,13 @@ serve: setup
 	$(BIN)/pauschale dev_setup
 	$(BIN)/pauschale runserver 127.0.0.1:8000
 
+## Refresh the German catalogues: one per app that has its own locale/, and the
+## project's (templates/, applications, decisions, demo) for the rest.
 messages:
-	cd src/pauschale && for app in */locale; do (cd $${app%/locale} && ../../../$(BIN)/pauschale makemessages -l de -l en --no-obsolete); done
+	cd src/pauschale && for dir in */locale; do app=$${dir%/locale}; \
+	  (cd $$app && ../../../$(BIN)/pauschale makemessages -l de --no-obsolete --ignore 'tests/*'); done
+	cd src/pauschale && ../../$(BIN)/pauschale makemessages -l de --no-obsolete --ignore 'tests/*' \
+	  --ignore '*/tests/*' $$(for dir in */locale; do printf -- "--ignore %s/* " $${dir%/locale}; done)
 
 clean:
 	rm -rf var/demo var/pauschale.sqlite3
