@@ -2,7 +2,7 @@ from django.urls import path
 
 from pauschale.audit.views import audit_list
 
-from .views import account, cases, dashboard, institution, payments
+from .views import account, cases, dashboard, institution, operations, payments
 
 app_name = "backoffice"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
         name="batch_destroy_codes",
     ),
     path("codes/<int:pk>/revoke/", institution.batch_revoke, name="batch_revoke"),
+    # operators
+    path("warteraum/", operations.waiting_rooms, name="waiting_rooms"),
+    path("warteraum/<slug:slug>/", operations.waiting_room, name="waiting_room"),
     # Land authorities
     path("applications/", cases.application_list, name="applications"),
     path("applications/referred/", cases.referral_list, name="referrals"),

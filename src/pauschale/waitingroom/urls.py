@@ -6,6 +6,5 @@ app_name = "waitingroom"
 urlpatterns = [
     path("warteraum/<slug:slug>/", views.room, name="room"),
     path("warteraum/<slug:slug>/status/", views.status, name="status"),
-    path("betrieb/warteraum/<slug:slug>/", views.operations, name="operations"),
     path("healthz", views.healthz, name="healthz"),
 ]

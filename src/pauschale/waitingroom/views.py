@@ -1,4 +1,5 @@
-"""The waiting page, its poll endpoint, the operators' page and the health check.
+"""The waiting page, its poll endpoint and the health check. The operators' page
+is in the back office (``backoffice.views.operations``).
 
 The waiting page reads the ticket from its signed cookie and asks the room's
 backend; it touches neither the session nor the database until the visitor is
@@ -6,10 +7,7 @@ admitted, so that people waiting do not load PostgreSQL.
 """
 
 from django import forms
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -20,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pauschale.common.lands import LANDS
 from pauschale.programs.models import Program
 
-from . import gate, services
+from . import gate
 from .display import local_time, refresh_seconds, wait_text
 from .polling import HEADERS, poll_body
 from .room import Room
@@ -40,12 +38,6 @@ MONTHS = [
     gettext_lazy("November"),
     gettext_lazy("December"),
 ]
-
-# Staff pages are guarded by Django's ``is_staff`` for now; they move behind
-# the back office's roles once those exist.
-staff_required = user_passes_test(
-    lambda user: user.is_active and user.is_staff, login_url=settings.LOGIN_URL
-)
 
 
 def _english() -> bool:
@@ -176,70 +168,6 @@ def status(request, slug):
 
 
 # --- operators -------------------------------------------------------------------------
-
-
-class RateForm(forms.Form):
-    rate = forms.FloatField(
-        label=gettext_lazy("Admissions per second"),
-        min_value=0.01,
-        max_value=100_000,
-        widget=forms.NumberInput(
-            attrs={"class": "kern-form-input__input", "step": "any"}
-        ),
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=200)
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def operations(request, slug):
-    program = get_object_or_404(Program, slug=slug)
-    if program.spec.waiting_room is None:
-        raise Http404("no waiting room")
-    actor = request.user.get_username()
-    rate_form = RateForm(
-        request.POST if request.POST.get("action") == "set_rate" else None
-    )
-
-    if request.method == "POST":
-        action = request.POST.get("action")
-        reason = ReasonForm(request.POST).data.get("reason", "")[:200]
-        if action == "set_rate" and rate_form.is_valid():
-            services.set_rate(
-                program,
-                rate_form.cleaned_data["rate"],
-                actor=actor,
-                reason=rate_form.cleaned_data["reason"],
-            )
-            messages.success(request, _("The admission rate was changed."))
-            return redirect(request.path)
-        if action in ("pause", "resume"):
-            action_of = services.pause if action == "pause" else services.resume
-            action_of(program, actor=actor, reason=reason)
-            messages.success(request, _("Done."))
-            return redirect(request.path)
-
-    overview = services.overview(program)
-    context = {
-        "program": program,
-        "room": overview,
-        "rate_form": rate_form,
-        "reason_at": local_time(overview.get("reason_at")),
-        "changes": [
-            {**change, "at": local_time(change["at"])} for change in overview["changes"]
-        ],
-        "next_open": local_time(overview.get("next_open")),
-    }
-    return render(request, "waitingroom/operations.html", context)
 
 
 @require_GET

@@ -9,17 +9,16 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pauschale.audit.models import AuditEvent
+from pauschale.backoffice.tests.staff import make_staff, sign_in
 from pauschale.waitingroom import services
 from pauschale.waitingroom.room import Room
 
-URL = "/betrieb/warteraum/eppsg-2023/"
+URL = "/backoffice/warteraum/eppsg-2023/"
 
 
 @pytest.fixture
-def staff(django_user_model):
-    return django_user_model.objects.create_user(
-        "leitstand.mustermann", password="a-long-test-password", is_staff=True
-    )
+def staff(db):
+    return make_staff("leitstand.mustermann", "operator")
 
 
 def fields(response) -> dict:
@@ -30,18 +29,30 @@ def fields(response) -> dict:
     }
 
 
-def test_the_staff_page_is_for_staff_only(client, program, django_user_model):
+def test_the_page_is_for_operators_with_both_factors_only(client, program):
     assert client.get(URL).status_code == 302
-    applicant = django_user_model.objects.create_user("someone", password="x" * 12)
-    client.force_login(applicant)
+
+    without_second_factor = make_staff("someone", "operator")
+    client.force_login(without_second_factor)
     assert client.get(URL).status_code == 302
+
+    clerk = make_staff("clerk-by", "clerk", land="DE-BY")
+    sign_in(client, clerk)
+    assert client.get(URL).status_code == 403
+
+
+def test_the_navigation_leads_operators_to_the_only_waiting_room(
+    client, program, staff
+):
+    sign_in(client, staff)
+    assert client.get("/backoffice/warteraum/")["Location"] == URL
 
 
 def test_operators_see_the_rate_and_the_queue(client, program, staff):
     services.set_rate(program, 2, actor="test")
     for _ in range(5):
         Room().join(program)
-    client.force_login(staff)
+    sign_in(client, staff)
 
     page = fields(client.get(URL))
 
@@ -51,7 +62,7 @@ def test_operators_see_the_rate_and_the_queue(client, program, staff):
 
 
 def test_operators_set_the_rate_and_it_is_audited(client, program, staff):
-    client.force_login(staff)
+    sign_in(client, staff)
 
     response = client.post(
         URL, {"action": "set_rate", "rate": "12.5", "reason": "BundID bittet"}
@@ -69,7 +80,7 @@ def test_operators_set_the_rate_and_it_is_audited(client, program, staff):
 
 
 def test_operators_pause_and_resume(client, program, staff):
-    client.force_login(staff)
+    sign_in(client, staff)
 
     client.post(URL, {"action": "pause", "reason": "Wartung"})
     assert fields(client.get(URL))["paused"] == "angehalten"
