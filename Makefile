@@ -68,4 +68,4 @@ messages:
 	  --ignore '*/tests/*' $$(for dir in */locale; do printf -- "--ignore %s/* " $${dir%/locale}; done)
 
 clean:
-	rm -rf var/demo var/pauschale.sqlite3
+	rm -rf var/demo var/pauschale.sqlite3* var/waitingroom.sqlite3*

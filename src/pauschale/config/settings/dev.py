@@ -2,7 +2,10 @@
 safe but public defaults for every secret."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import VAR_DIR, env
+
+# The embedded SQLite database, generated keys and files live here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-secret-key-not-for-production")

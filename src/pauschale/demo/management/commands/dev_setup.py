@@ -1,8 +1,10 @@
-"""Prepare the development database for ``make serve`` and print codes to try."""
+"""Prepare the development database for ``make serve``: codes and staff to try."""
 
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -54,3 +56,29 @@ class Command(BaseCommand):
         self.stdout.write(
             "These are development codes in a development database only.\n"
         )
+        self._staff(institution)
+
+    def _staff(self, institution) -> None:
+        """One back-office account per role, for /backoffice/ (development only)."""
+        accounts = [
+            ("dev-institution", "institution", {"institution": institution.pk}),
+            ("dev-clerk-by", "clerk", {"land": "DE-BY"}),
+            ("dev-approver-by", "approver", {"land": "DE-BY"}),
+            ("dev-operator", "operator", {}),
+        ]
+        self.stdout.write("Back-office accounts (http://127.0.0.1:8000/backoffice/):\n")
+        for username, role, scope in accounts:
+            if get_user_model().objects.filter(username=username).exists():
+                self.stdout.write(
+                    f"  {username}: exists (password as printed before)\n"
+                )
+                continue
+            out = StringIO()
+            call_command(
+                "create_staff", username=username, role=role, stdout=out, **scope
+            )
+            password = next(
+                line for line in out.getvalue().splitlines() if "password" in line
+            )
+            self.stdout.write(f"  {username} ({role}), {password}\n")
+        self.stdout.write("  Their TOTP codes: .venv/bin/pauschale dev_totp USERNAME\n")
