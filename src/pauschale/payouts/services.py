@@ -299,9 +299,16 @@ def _insert_items(
 
 
 def message_id(run: PaymentRun, sequence: int) -> str:
-    """The MsgId of a run's ``sequence``-th file: ``EPP-BY-12-1``."""
+    """The MsgId of a run's ``sequence``-th file: ``EPP-BY-230330101500-12-1``.
+
+    Banks refuse a MsgId they have seen (duplicate-submission check). The run's
+    creation time keeps it unique even where run ids start again, as in a new
+    database of the same payer.
+    """
     prefix = run.program.spec.payment.end_to_end_prefix
-    value = f"{prefix}-{run.land_id.removeprefix('DE-')}-{run.pk}-{sequence}"
+    created = timezone.localtime(run.created_at).strftime("%y%m%d%H%M%S")
+    land = run.land_id.removeprefix("DE-")
+    value = f"{prefix}-{land}-{created}-{run.pk}-{sequence}"
     if not sepa.IDENTIFIER_PATTERN.fullmatch(value):
         raise sepa.SepaFileError(
             f"MsgId {value} is not 1-35 characters of [A-Za-z0-9-]"

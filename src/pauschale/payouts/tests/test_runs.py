@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import pytest
 from lxml import etree
@@ -64,7 +65,13 @@ def test_one_run_per_land_paid_from_the_lands_account(program, out_dir):
         header = "p:CstmrCdtTrfInitn/p:GrpHdr"
         block = "p:CstmrCdtTrfInitn/p:PmtInf"
 
-        assert _text(root, f"{header}/p:MsgId") == f"EPP-{run.land_id[3:]}-{run.pk}-1"
+        # The run's creation time keeps MsgIds unique even where run ids start
+        # again (a new database of the same payer).
+        stamp = timezone.localtime(run.created_at).strftime("%y%m%d%H%M%S")
+        assert (
+            _text(root, f"{header}/p:MsgId")
+            == f"EPP-{run.land_id[3:]}-{stamp}-{run.pk}-1"
+        )
         assert _text(root, f"{header}/p:NbOfTxs") == str(run.payment_count)
         assert _text(root, f"{header}/p:CtrlSum") == f"{run.total_cents // 100}.00"
         assert _text(root, f"{block}/p:NbOfTxs") == str(run.payment_count)
@@ -137,7 +144,11 @@ def test_run_is_split_into_files_at_the_programs_limit(program, out_dir):
 
     files = list(run.files.order_by("sequence"))
     assert [f.transaction_count for f in files] == [2, 2, 1]
-    assert [f.message_id for f in files] == [f"EPP-BY-{run.pk}-{n}" for n in (1, 2, 3)]
+    stamp = timezone.localtime(run.created_at).strftime("%y%m%d%H%M%S")
+    assert [f.message_id for f in files] == [
+        f"EPP-BY-{stamp}-{run.pk}-{n}" for n in (1, 2, 3)
+    ]
+    assert len({f.message_id for f in files}) == 3
     assert sum(f.total_cents for f in files) == run.total_cents == 100_000
     references = []
     for payment_file in files:
