@@ -1,7 +1,5 @@
 from django.urls import path
 
-from pauschale.audit.views import audit_list
-
 from .views import account, cases, dashboard, institution, operations, payments
 
 app_name = "backoffice"
@@ -57,8 +55,7 @@ urlpatterns = [
     ),
     path("bank/", payments.bank_file_list, name="bank_files"),
     path("bank/<int:pk>/", payments.bank_file_detail, name="bank_file"),
-    # dashboards and audit trail
+    # dashboards
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/<str:dataset>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
-    path("audit/", audit_list, name="audit"),
 ]

@@ -5,6 +5,9 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("saml2/", include("pauschale.identity.urls")),
+    # The audit trail's page sits in the back office but belongs to audit, the
+    # last module, which may use the back office's access rules.
+    path("backoffice/audit/", include("pauschale.audit.urls")),
     path("backoffice/", include("pauschale.backoffice.urls")),
     path("", include("pauschale.waitingroom.urls")),
     path("", include("pauschale.applications.urls")),
