@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from pauschale.backoffice import scoping
 from pauschale.backoffice.access import staff_view
 
+from .models import AuditEvent
+
 INPUT = "kern-form-input__input"
 PAGE_SIZE = 100
 
@@ -62,7 +64,9 @@ def _filtered(events, data):
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    events = _filtered(scoping.audit_events(request.staff), data)
+    events = _filtered(
+        AuditEvent.objects.filter(**scoping.audit_scope(request.staff)), data
+    )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

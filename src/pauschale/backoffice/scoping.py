@@ -15,7 +15,6 @@ exists. Roles:
 from django.db.models import QuerySet
 
 from pauschale.applications.models import Application
-from pauschale.audit.models import AuditEvent
 from pauschale.payouts.models import (
     BankFile,
     BankReturn,
@@ -84,12 +83,14 @@ def institutions(staff: StaffProfile) -> QuerySet[Institution]:
     return Institution.objects.all()
 
 
-def audit_events(staff: StaffProfile) -> QuerySet[AuditEvent]:
+def audit_scope(staff: StaffProfile) -> dict:
+    """The filter of the audit events a staff member may read (the audit
+    module, to the right, applies it to its own table)."""
     if staff.role == Role.OPERATOR:
-        return AuditEvent.objects.all()
+        return {}
     if staff.is_land_staff:
-        return AuditEvent.objects.filter(land=staff.land_id)
-    return AuditEvent.objects.filter(institution_id=staff.institution_id)
+        return {"land": staff.land_id}
+    return {"institution_id": staff.institution_id}
 
 
 def dashboard_lands(staff: StaffProfile) -> list[str] | None:
