@@ -2,16 +2,19 @@
 
 Measures with wrk on loopback, each for a bounded time:
 
-1. ``hello``: ``/healthz`` of the production WSGI application (gunicorn, 2 sync
-   workers) - the ceiling of that server;
-2. ``poll``: ``/warteraum/<program>/status/`` of the same server, answered by
-   the waiting room's WSGI front: signed cookie, one Lua call to Redis, JSON;
-3. ``poll through Django``: the same URL on the plain Django application
-   (all middleware), for comparison;
-4. ``reference``: a minimal Starlette endpoint doing one Redis GET (uvicorn,
-   2 workers, uvloop and httptools).
+1. gunicorn, 2 workers (sync, then gthread), the WSGI entry point
+   ``pauschale.config.wsgi``: ``hello`` (``/healthz``, the ceiling of that
+   server); ``poll`` (``/warteraum/<program>/status/``, answered by the
+   waiting room's WSGI front: signed cookie, one Lua call to Redis, JSON);
+   the same poll through Django's whole middleware stack, for comparison;
+2. uvicorn, 2 workers (asyncio with h11, then uvloop with httptools), the
+   ASGI entry point ``pauschale.config.asgi``: ``hello`` and ``poll`` as
+   above, answered by the asynchronous front; then the ``reference``, a
+   minimal Starlette endpoint doing one Redis GET, on the same server settings.
 
 The room holds 10,000 waiting tickets; wrk polls 1,000 of them at random.
+All measurements run once per round (default 3 rounds), and the ratios are
+medians over the rounds.
 Run:  .venv/bin/python benchmarks/waitingroom/poll_throughput.py [--seconds 10]
 Starts its own Redis (``redis-server`` on 127.0.0.1:6391, no persistence) and
 stops it at the end; needs wrk (Debian package ``wrk``; installed if missing)
@@ -25,6 +28,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +44,7 @@ SLUG = "eppsg-2023"
 NAMESPACE = "bench"
 TICKETS = 10_000
 POLLED = 1_000
+LOOPS = {"h11": "asyncio", "httptools": "uvloop"}
 
 
 def django_setup(var_dir: Path) -> None:
@@ -172,6 +177,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--threads", type=int, default=4, help="threads of gthread")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         ensure = str(ROOT / "scripts" / "ensure-debian-packages")
@@ -205,42 +211,59 @@ def start_redis(var_dir: Path) -> subprocess.Popen:
 
 
 def measure_all(args, var_dir: Path) -> None:
+    """Every measurement once per round; the rounds interleave them, so that a
+    burst of load from elsewhere on the machine does not land on one side only."""
     django_setup(var_dir)
     env = {**server_env(var_dir), "PYTHONPATH": str(ROOT / "src")}
     results = []
-    for label, command, port, path, polls in runs(args):
-        cookies = fill_room()
-        script = wrk_script(cookies, var_dir) if polls else None
-        process = start(command, env, port)
-        try:
-            url = f"http://127.0.0.1:{port}{path}"
-            if polls:
-                state = check_poll(url, cookies[-1])["state"]
-                assert state == "waiting", state
-            time.sleep(1)
-            result = wrk(url, args.seconds, args.connections, script)
-        finally:
-            stop(process)
-        results.append({"run": label, **result})
-        latency = result["latency"]
-        print(  # noqa: T201
-            f"{label:62} {result['requests_per_s']:7.0f} req/s"
-            f"  p50 {latency.get('50', '?'):>8}  p99 {latency.get('99', '?'):>8}"
-            f"  non-2xx {result['non_2xx']}",
-            flush=True,
-        )
+    for number in range(1, args.rounds + 1):
+        for label, command, port, path, polls in runs(args):
+            result = measure(args, var_dir, env, command, port, path, polls)
+            results.append({"round": number, "run": label, **result})
+            latency = result["latency"]
+            print(  # noqa: T201
+                f"{number} {label:62} {result['requests_per_s']:7.0f} req/s"
+                f"  p50 {latency.get('50', '?'):>8}  p99 {latency.get('99', '?'):>8}"
+                f"  non-2xx {result['non_2xx']}",
+                flush=True,
+            )
 
+    by_round = [
+        ratios([r for r in results if r["round"] == number])
+        for number in range(1, args.rounds + 1)
+    ]
+    medians = {
+        key: round(statistics.median(r[key] for r in by_round), 3)
+        for key in by_round[0]
+    }
     summary = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
         "seconds": args.seconds,
         "connections": args.connections,
+        "rounds": args.rounds,
         "results": results,
+        "ratios_by_round": by_round,
+        "ratios_median": medians,
     }
-    print(json.dumps(ratios(results), indent=1))  # noqa: T201
-    summary["ratios"] = ratios(results)
+    print(json.dumps(medians, indent=1))  # noqa: T201
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def measure(args, var_dir: Path, env: dict, command, port, path, polls) -> dict:
+    cookies = fill_room()
+    script = wrk_script(cookies, var_dir) if polls else None
+    process = start(command, env, port)
+    try:
+        url = f"http://127.0.0.1:{port}{path}"
+        if polls:
+            state = check_poll(url, cookies[-1])["state"]
+            assert state == "waiting", state
+        time.sleep(1)
+        return wrk(url, args.seconds, args.connections, script)
+    finally:
+        stop(process)
 
 
 def runs(args) -> list[tuple]:
@@ -266,22 +289,30 @@ def runs(args) -> list[tuple]:
                 True,
             ),
         ]
+    asgi = "pauschale.config.asgi:application"
     for loop, http in (("asyncio", "h11"), ("uvloop", "httptools")):
-        uvicorn = [
-            str(BIN / "uvicorn"),
-            "--workers",
-            "2",
-            "--loop",
-            loop,
-            "--http",
-            http,
+        uvicorn = [str(BIN / "uvicorn"), "--workers", "2", "--loop", loop]
+        uvicorn += ["--http", http, "--log-level", "warning", "--no-access-log"]
+        name = f"uvicorn 2 workers, {loop}, {http}"
+        ours = [*uvicorn, "--port", "8702", asgi]
+        reference = [
+            *uvicorn,
+            "--port",
+            "8703",
+            "--app-dir",
+            str(Path(__file__).parent),
         ]
-        uvicorn += ["--log-level", "warning", "--no-access-log", "--port", "8703"]
-        uvicorn += ["--app-dir", str(Path(__file__).parent), "starlette_ref:app"]
-        label = (
-            f"reference: Starlette + 1 Redis GET (uvicorn 2 workers, {loop}, {http})"
-        )
-        result.append((label, uvicorn, 8703, "/get", False))
+        result += [
+            (f"hello: /healthz ({name})", ours, 8702, "/healthz", False),
+            (f"poll: ASGI front ({name})", ours, 8702, status, True),
+            (
+                f"reference: Starlette + 1 Redis GET ({name})",
+                [*reference, "starlette_ref:app"],
+                8703,
+                "/get",
+                False,
+            ),
+        ]
     return result
 
 
@@ -297,11 +328,24 @@ def ratios(results: list[dict]) -> dict:
         out[f"poll_{worker}_vs_hello_{worker}"] = round(
             poll / find(f"hello: /healthz (gunicorn 2 {worker}"), 3
         )
-        for ref in ("h11", "httptools"):
-            ref_rps = next(
-                v for k, v in rps.items() if k.startswith("reference") and ref in k
+        for http in ("h11", "httptools"):
+            reference = find(
+                f"reference: Starlette + 1 Redis GET (uvicorn 2 workers, {LOOPS[http]}, {http}"
             )
-            out[f"poll_{worker}_vs_reference_{ref}"] = round(poll / ref_rps, 3)
+            out[f"poll_{worker}_vs_reference_{http}"] = round(poll / reference, 3)
+    for http, loop in LOOPS.items():
+        name = f"uvicorn 2 workers, {loop}, {http})"
+        poll = find(f"poll: ASGI front ({name}")
+        out[f"poll_asgi_{http}_vs_hello_asgi_{http}"] = round(
+            poll / find(f"hello: /healthz ({name}"), 3
+        )
+        for ref_http, ref_loop in LOOPS.items():
+            reference = find(
+                f"reference: Starlette + 1 Redis GET (uvicorn 2 workers, {ref_loop}, {ref_http}"
+            )
+            out[f"poll_asgi_{http}_vs_reference_{ref_http}"] = round(
+                poll / reference, 3
+            )
     return out
 
 

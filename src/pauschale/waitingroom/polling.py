@@ -1,8 +1,8 @@
 """The poll: one signed cookie in, one call to the backend, JSON out.
 
-Shared by the lean WSGI front (``front``), which answers polls before Django's
-middleware, and the Django view of the same URL, used where the front is not
-in place (development server, tests).
+Shared by the lean fronts (``front``), which answer polls before Django's
+middleware, and the Django view of the same URL, used where no front is in
+place (development server, tests).
 """
 
 import re
@@ -25,3 +25,11 @@ def poll_body(slug: str, cookies: dict, room: Room | None = None) -> tuple[int, 
     if held is None:
         return 404, UNKNOWN
     return 200, (room or Room()).poll_json(slug, held[0])
+
+
+async def poll_body_async(slug: str, cookies: dict) -> tuple[int, bytes]:
+    """``poll_body`` for an ASGI server: waits for the backend without blocking."""
+    held = read_ticket(slug, cookies.get(ticket_cookie_name(slug)))
+    if held is None:
+        return 404, UNKNOWN
+    return 200, await Room().poll_json_async(slug, held[0])

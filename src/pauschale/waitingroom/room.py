@@ -91,6 +91,9 @@ class Room:
     def poll_json(self, slug: str, ticket: str) -> bytes:
         return self.backend.poll_json(slug, ticket, self.now())
 
+    async def poll_json_async(self, slug: str, ticket: str) -> bytes:
+        return await self.backend.poll_json_async(slug, ticket, self.now())
+
     def claim(self, slug: str, ticket: str, browser: str) -> float | None:
         return self.backend.claim(slug, ticket, browser, self.now())
 

@@ -85,6 +85,9 @@ class Backend(Protocol):
     def poll_json(self, slug: str, ticket: str, now: float) -> bytes:
         """``poll`` as JSON, for the poll endpoint."""
 
+    async def poll_json_async(self, slug: str, ticket: str, now: float) -> bytes:
+        """``poll_json`` for an event loop (the ASGI front)."""
+
     def claim(self, slug: str, ticket: str, browser: str, now: float) -> float | None:
         """The admission time of an admitted ticket if it is still valid and was
         not claimed by another browser; the first claim binds it."""

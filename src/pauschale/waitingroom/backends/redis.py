@@ -4,11 +4,13 @@ Each step is one Lua script (``redis_scripts``), so that positions are never
 lost or given twice, and a poll is one round trip to Redis.
 """
 
+import asyncio
 import json
 import os
 import threading
 
 import redis
+import redis.asyncio
 
 from . import redis_scripts as lua
 from .base import RoomConfig, RoundTrip
@@ -20,6 +22,7 @@ IDLE_EXPIRY_SECONDS = 14 * 24 * 3600
 
 class RedisBackend:
     def __init__(self, url: str, namespace: str = "pauschale"):
+        self.url = url
         self.client = redis.Redis.from_url(url)
         self.namespace = namespace
         self._join = self.client.register_script(lua.JOIN_SCRIPT)
@@ -30,6 +33,7 @@ class RedisBackend:
         self._set_rate = self.client.register_script(lua.SET_RATE_SCRIPT)
         self._set_paused = self.client.register_script(lua.SET_PAUSED_SCRIPT)
         self._local = threading.local()
+        self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
 
     def prefix(self, slug: str) -> str:
         return f"{self.namespace}:wr:{{{slug}}}:"
@@ -79,6 +83,23 @@ class RedisBackend:
             connection.disconnect()  # reconnects on the next command
         connection.send_command(*command)
         return connection.read_response()
+
+    async def poll_json_async(self, slug: str, ticket: str, now: float) -> bytes:
+        client = self._async_client()
+        command = (self._poll.sha, 1, self.prefix(slug), repr(now), ticket, "")
+        try:
+            return await client.evalsha(*command)
+        except redis.exceptions.NoScriptError:
+            await client.script_load(lua.POLL_SCRIPT)  # Redis restarted
+        return await client.evalsha(*command)
+
+    def _async_client(self) -> redis.asyncio.Redis:
+        """A client of the running event loop (its connections belong to it)."""
+        loop = asyncio.get_running_loop()
+        held = self._async
+        if held is None or held[0] is not loop:
+            held = self._async = (loop, redis.asyncio.Redis.from_url(self.url))
+        return held[1]
 
     def _connection(self) -> redis.Connection:
         local = self._local
