@@ -12,6 +12,10 @@ for _name in (
     "PAUSCHALE_FIELD_SALT",
     "DATABASE_URL",
     "SAML_IDP_METADATA",
+    # BundID derives bPK2 from our entity id: a default must never go live.
+    "SAML_SP_ENTITY_ID",
+    "SAML_BASE_URL",
+    "SAML_ONLINE_SERVICE_ID",  # BundID refuses requests without it
 ):
     if not env(_name):
         raise ImproperlyConfigured(f"The environment variable {_name} must be set.")
