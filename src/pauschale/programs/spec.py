@@ -101,9 +101,14 @@ class PayerAccount(_Strict):
     @classmethod
     def _valid_iban(cls, value: str) -> str:
         try:
-            return IBAN(value).compact
+            iban = IBAN(value)
         except SchwiftyException as exc:
             raise ValueError(f"not a valid IBAN: {exc}") from None
+        if not iban.in_sepa_zone:
+            raise ValueError(
+                f"the IBAN's country {iban.country_code} is not in the SEPA area"
+            )
+        return iban.compact
 
     @field_validator("bic")
     @classmethod

@@ -190,3 +190,14 @@ def test_a_slot_for_a_land_outside_the_program_is_refused():
     )
     problems = _problems(without_bavaria)
     assert "waiting_room.slots: DE-BY not among the lands" in " ".join(problems)
+
+
+def test_a_payer_account_outside_the_sepa_area_is_refused():
+    text = REAL.replace(
+        REAL[REAL.index('iban = "DE', REAL.index("[lands.")) :].split("\n", 1)[0],
+        'iban = "TR330006100519786457841326"',
+        1,
+    )
+    assert _problems(text) == [
+        "lands.DE-BW.payer.iban: the IBAN's country TR is not in the SEPA area"
+    ]
