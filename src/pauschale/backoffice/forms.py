@@ -16,6 +16,8 @@ SELECT = "kern-form-input__select"
 CHECK = "kern-form-check__checkbox"
 RADIO = "kern-form-check__radio"
 MAX_WEB_BATCH = 5_000
+MAX_ID = 2**63 - 1
+"""The largest id a database row can have (a bigger number would overflow)."""
 """Codes per batch through the page; larger batches by ``pauschale issue_codes``."""
 
 
@@ -146,6 +148,7 @@ class RevokeCodeForm(StaffForm):
         label=_("Code number"),
         help_text=_("The code number printed on the letter and in the CSV file."),
         min_value=1,
+        max_value=MAX_ID,
         widget=forms.NumberInput(attrs={"class": INPUT}),
     )
 
@@ -168,12 +171,14 @@ class ApplicationSearchForm(StaffForm):
         label=_("Application number"),
         required=False,
         min_value=1,
+        max_value=MAX_ID,
         widget=forms.NumberInput(attrs={"class": INPUT}),
     )
     code_id = forms.IntegerField(
         label=_("Code number"),
         required=False,
         min_value=1,
+        max_value=MAX_ID,
         widget=forms.NumberInput(attrs={"class": INPUT}),
     )
     status = forms.ChoiceField(

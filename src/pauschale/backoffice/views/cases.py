@@ -139,14 +139,18 @@ def application_decide(request, pk):
                 decided_by=staff.user.username,
             )
         except ReferralError as exc:
+            if not exc.reasons:  # decided meanwhile, in another tab or by a colleague
+                messages.error(
+                    request,
+                    _(
+                        "This application is no longer waiting for a decision; "
+                        "nothing was changed. Its decision is shown below."
+                    ),
+                )
+                return redirect("backoffice:application", pk=application.pk)
             texts = [reason_text(code) for code in exc.reasons]
             form.add_error(
-                None,
-                " ".join(
-                    [_("This application cannot be approved.")]
-                    + texts
-                    + ([] if texts else [_("It is not waiting for a decision.")])
-                ),
+                None, " ".join([_("This application cannot be approved.")] + texts)
             )
         else:
             messages.success(request, _("The decision has been recorded."))
