@@ -2,7 +2,9 @@
 
 All or nothing: every row is checked first and every problem is reported; only a
 file without problems is written, in one transaction, as an upsert on
-(source, external_id). Importing the same file again changes nothing.
+(source, external_id). Importing the same file again changes nothing. Several
+files are checked with ``check_institutions`` each and written together with
+``import_checked``, so that one bad file stops them all.
 
 The formats are described in ``import_formats`` and in data/institutions/README.md.
 """
@@ -97,28 +99,50 @@ def import_institutions(path: Path | str, format: str | None = None) -> ImportRe
     Raises ``InstitutionImportError`` with every problem found; then nothing is
     written.
     """
+    [report] = import_checked([check_institutions(path, format)])
+    return report
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An import file without problems, ready to be written."""
+
+    path: str
+    format: ImportFormat
+    candidates: list[Candidate]
+
+
+def check_institutions(path: Path | str, format: str | None = None) -> CheckedFile:
+    """Read and check a whole CSV file; write nothing.
+
+    Raises ``InstitutionImportError`` with every problem found.
+    """
     name = str(path)
     header, rows = read_csv(name)
     chosen = _choose_format(name, header, format)
-    candidates = _parse_rows(name, chosen, header, rows)
+    return CheckedFile(name, chosen, _parse_rows(name, chosen, header, rows))
 
+
+def import_checked(files: list[CheckedFile]) -> list[ImportReport]:
+    """Upsert the institutions of checked files, all in one transaction."""
     with transaction.atomic():
-        report = _upsert(name, chosen, candidates)
+        reports = [_upsert(file.path, file.format, file.candidates) for file in files]
 
-    log.info(
-        "institutions_imported",
-        file=Path(name).name,
-        format=chosen.name,
-        rows=report.rows,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        skipped=len(report.skipped),
-        inactive=report.inactive,
-        possible_duplicates=len(report.possible_duplicates),
-        not_in_file=report.not_in_file,
-    )
-    return report
+    for report in reports:
+        log.info(
+            "institutions_imported",
+            file=Path(report.path).name,
+            format=report.format,
+            rows=report.rows,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            skipped=len(report.skipped),
+            inactive=report.inactive,
+            possible_duplicates=len(report.possible_duplicates),
+            not_in_file=report.not_in_file,
+        )
+    return reports
 
 
 # --- reading -------------------------------------------------------------------

@@ -75,3 +75,31 @@ def test_an_institution_account_needs_an_institution(uni_by):
 def test_an_existing_user_is_not_overwritten(clerk_by):
     with pytest.raises(CommandError):
         call_command("create_staff", "--username", "clerk-by", "--role", "operator")
+
+
+def test_an_unknown_land_is_named_with_the_known_ones():
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "create_staff", "--username", "x", "--role", "clerk", "--land", "DE-XX"
+        )
+
+    message = str(caught.value)
+    assert message.startswith("unknown Land DE-XX; use one of DE-BW, DE-BY,")
+    assert "DE-TH" in message
+    assert not StaffProfile.objects.exists()
+
+
+@pytest.mark.parametrize("institution_id", ["0", "999999", str(2**63)])
+def test_an_unknown_institution_is_named(institution_id):
+    with pytest.raises(CommandError, match=f"^no institution {institution_id}$"):
+        call_command(
+            "create_staff",
+            "--username",
+            "x",
+            "--role",
+            "institution",
+            "--institution",
+            institution_id,
+        )
+
+    assert not StaffProfile.objects.exists()

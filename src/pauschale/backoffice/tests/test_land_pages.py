@@ -146,6 +146,39 @@ def test_a_clerk_decides_a_referred_case_on_its_page(
     assert Payment.objects.filter(application=application).count() == 1
 
 
+def test_a_second_decision_on_a_decided_case_changes_nothing_and_says_so(
+    as_user, clerk_by, program, spring_day
+):
+    from pauschale.decisions.services import decide as decide_by_rules
+
+    application = ApplicationFactory(program=program)
+    code = application.access_code
+    code.expected_person_key = person_key("Andere", "Person", date(2000, 1, 1))
+    code.save()
+    decide_by_rules(application)
+    client = as_user(clerk_by)
+    url = f"/backoffice/applications/{application.pk}/decide/"
+    client.post(url, {"decision": "reject", "note": "Andere Person."})
+
+    again = client.post(url, {"decision": "approve", "note": "Doch."}, follow=True)
+
+    application.refresh_from_db()
+    assert application.status == "rejected"
+    assert application.decision.note == "Andere Person."
+    assert again.status_code == 200
+    assert "nicht mehr auf eine Entscheidung" in again.content.decode()
+
+
+def test_a_search_for_a_code_number_too_large_for_the_database_is_a_form_error(
+    as_user, clerk_by, program
+):
+    response = as_user(clerk_by).get(
+        "/backoffice/applications/", {"code_id": "9223372036854775808"}
+    )
+    assert response.status_code == 200
+    assert "kleiner oder gleich 9223372036854775807" in response.content.decode()
+
+
 def test_the_dashboard_shows_charts_tables_and_csv(
     as_user, clerk_by, operator, program, spring_day
 ):

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pauschale.registry import delivery as deliveries
@@ -55,7 +56,12 @@ def batch_new(request):
                 created_by=staff.user.username,
             )
             deliveries.store_delivery(batch, issued)
-        messages.success(request, _("The codes have been issued."))
+        message = ngettext(
+            "The code has been issued.",
+            "The codes have been issued.",
+            form.cleaned_data["count"],
+        )
+        messages.success(request, message)
         return redirect("backoffice:batch", pk=batch.pk)
     return render(request, "backoffice/batch_new.html", {"form": form})
 
@@ -75,11 +81,13 @@ def batch_upload(request):
             errors = exc.errors
         else:
             batch = _issue_for_people(staff, form.cleaned_data, people)
-            messages.success(
-                request,
-                _("%(count)s codes have been issued, one per row.")
-                % {"count": len(people)},
+            count = len(people)
+            message = ngettext(
+                "%(count)s code has been issued, one per row.",
+                "%(count)s codes have been issued, one per row.",
+                count,
             )
+            messages.success(request, message % {"count": count})
             return redirect("backoffice:batch", pk=batch.pk)
     context = {"form": form, "errors": errors}
     return render(request, "backoffice/batch_upload.html", context)

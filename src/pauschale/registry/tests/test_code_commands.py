@@ -14,6 +14,9 @@ from .factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
+TOO_LARGE = str(2**63)
+TOO_SMALL = str(-(2**63) - 1)
+
 
 @pytest.fixture
 def institution():
@@ -104,3 +107,42 @@ def test_revoke_codes_refuses_unknown_ids_and_revokes_nothing(
         )
 
     assert not AccessCode.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_revoke_codes_names_ids_out_of_the_database_range(
+    program, institution, tmp_path
+):
+    out = tmp_path / "codes.csv"
+    _issue(institution, out)
+    known = _read(out)[0]["code_id"]
+
+    with pytest.raises(CommandError, match=f"no access code\\(s\\) {TOO_LARGE} in"):
+        call_command(
+            "revoke_codes", "--program=eppsg-2023", "--code-id", known, TOO_LARGE
+        )
+    with pytest.raises(CommandError, match=f"no access code\\(s\\) {TOO_SMALL} in"):
+        call_command("revoke_codes", "--program=eppsg-2023", "--code-id", TOO_SMALL)
+
+    assert not AccessCode.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_revoke_codes_names_a_batch_id_too_large_for_the_database(program):
+    with pytest.raises(CommandError, match=f"no batch {TOO_LARGE} in program"):
+        call_command("revoke_codes", "--program=eppsg-2023", f"--batch={TOO_LARGE}")
+
+
+def test_issue_codes_names_an_institution_id_too_large_for_the_database(
+    program, tmp_path
+):
+    out = tmp_path / "codes.csv"
+
+    with pytest.raises(CommandError, match=f"no institution {TOO_LARGE}$"):
+        call_command(
+            "issue_codes",
+            "--program=eppsg-2023",
+            f"--institution={TOO_LARGE}",
+            "--count=1",
+            f"--out={out}",
+        )
+
+    assert not out.exists()

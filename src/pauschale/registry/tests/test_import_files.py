@@ -189,6 +189,47 @@ def test_command_reports_counts_and_problems(write, capsys):
         call_command("import_institutions", bad)
 
 
+def test_command_imports_nothing_if_one_of_several_files_is_bad(write):
+    good = write("good.csv", HSK_HEADER + "1,Berlin,H Spree,Public,\n")
+    bad = write("badrows.csv", HSK_HEADER + "2,Bayren,H Isar,Public,\n")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_institutions", good, bad)
+
+    assert f'{bad}, line 2, field "Region": unknown Land "Bayren"' in str(caught.value)
+    assert "1 problem(s) in 1 of 2 file(s), nothing imported" in str(caught.value)
+    assert good not in str(caught.value)
+    assert not Institution.objects.exists()
+
+
+def test_command_reports_the_problems_of_every_file(write):
+    first = write("first.csv", HSK_HEADER + "1,Bayren,H Isar,Public,\n")
+    second = write("second.csv", HSK_HEADER + "2,Berlin,,Public,\n")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_institutions", first, second)
+
+    message = str(caught.value)
+    assert f'{first}, line 2, field "Region": unknown Land "Bayren"' in message
+    assert f'{second}, line 2, field "Name"' in message
+    assert "2 problem(s) in 2 of 2 file(s)" in message
+    assert not Institution.objects.exists()
+
+
+def test_command_imports_all_good_files_together(write, capsys):
+    first = write("first.csv", HSK_HEADER + "1,Berlin,H Spree,Public,\n")
+    second = write(
+        "second.csv", "external_id,name,land,kind\n1,FS A,DE-HE,fachschule\n"
+    )
+
+    call_command("import_institutions", first, second)
+
+    printed = capsys.readouterr().out
+    assert f"{first} (hsk-destatis): 1 rows, 1 created" in printed
+    assert f"{second} (pauschale): 1 rows, 1 created" in printed
+    assert Institution.objects.count() == 2
+
+
 @pytest.mark.parametrize(
     ("lines", "name"),
     [

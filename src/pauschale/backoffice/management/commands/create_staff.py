@@ -78,19 +78,22 @@ class Command(BaseCommand):
 
     def _scope(self, role, land, institution_id):
         if role in LAND_ROLES:
-            if not land or land.upper() not in LANDS or institution_id:
+            if not land or institution_id is not None:
                 raise CommandError(
                     f"role {role} needs --land (e.g. DE-BY) and nothing else"
                 )
+            if land.upper() not in LANDS:
+                known = ", ".join(LANDS)
+                raise CommandError(f"unknown Land {land}; use one of {known}")
             return land.upper(), None
         if role == Role.INSTITUTION:
-            if not institution_id or land:
+            if institution_id is None or land:
                 raise CommandError("role institution needs --institution ID only")
             institution = Institution.objects.filter(pk=institution_id).first()
             if institution is None:
                 raise CommandError(f"no institution {institution_id}")
             return None, institution
-        if land or institution_id:
+        if land or institution_id is not None:
             raise CommandError("role operator takes neither --land nor --institution")
         return None, None
 

@@ -6,14 +6,16 @@ from pauschale.registry.import_formats import FORMATS
 from pauschale.registry.imports import (
     ImportReport,
     InstitutionImportError,
-    import_institutions,
+    check_institutions,
+    import_checked,
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Import institutions from CSV files. Each file is checked as a whole and "
-        "imported only if it has no problem. See data/institutions/README.md."
+        "Import institutions from CSV files. All files are checked first; they are "
+        "imported together, and only if none has a problem. "
+        "See data/institutions/README.md."
     )
 
     def add_arguments(self, parser):
@@ -25,15 +27,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, format, **options):
+        checked = []
+        errors = []
         for path in paths:
             try:
-                report = import_institutions(path, format=format)
+                checked.append(check_institutions(path, format=format))
             except InstitutionImportError as exc:
-                problems = "".join(f"\n  {error}" for error in exc.errors)
-                count = len(exc.errors)
-                raise CommandError(
-                    f"{count} problem(s), nothing imported from {path}:{problems}"
-                ) from None
+                errors.extend(exc.errors)
+        if errors:
+            problems = "".join(f"\n  {error}" for error in errors)
+            bad_files = len(paths) - len(checked)
+            raise CommandError(
+                f"{len(errors)} problem(s) in {bad_files} of {len(paths)} file(s), "
+                f"nothing imported:{problems}"
+            )
+        for report in import_checked(checked):
             self._print(report)
 
     def _print(self, report: ImportReport) -> None:

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from pauschale.programs.models import Program
 from pauschale.registry.models import AccessCode, AccessCodeBatch
@@ -45,8 +45,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Batch {batch.pk}: {count} code(s) revoked.")
 
     def _revoke_codes(self, program, code_ids, actor):
+        # An id the database cannot hold names no code; leave it out of the query,
+        # which would fail on it ("pk=" does this by itself, "pk__in" does not).
+        low, high = connection.ops.integer_field_range(
+            AccessCode._meta.pk.get_internal_type()
+        )
+        storable = [code_id for code_id in code_ids if low <= code_id <= high]
         codes = AccessCode.objects.select_related("institution").filter(
-            program=program, pk__in=code_ids
+            program=program, pk__in=storable
         )
         found = {code.pk: code for code in codes}
         missing = sorted(set(code_ids) - set(found))
