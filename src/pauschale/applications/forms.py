@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 
+from pauschale.common.sepa_text import to_sepa_text
 from pauschale.programs.models import Program
 from pauschale.registry.models import Land
 
@@ -37,16 +41,32 @@ class StartForm(forms.Form):
         self.fields["land"].choices = land_choices(program)
 
 
+PIN_FORMAT = re.compile(r"[0-9]{6}")
+PIN_NOT_SIX_DIGITS = _("The PIN has exactly 6 digits. Please check your input.")
+
+
 class PinForm(forms.Form):
+    """The PIN, checked for its form here so that a typo costs no attempt."""
+
     pin = forms.CharField(
         label=_("PIN"),
         help_text=_("6 digits, from the same letter as your access code."),
-        required=False,
         max_length=12,
+        error_messages={
+            "required": _("Please enter the PIN from the letter with your code."),
+            "max_length": PIN_NOT_SIX_DIGITS,
+        },
         widget=forms.PasswordInput(
             attrs={"class": INPUT, "autocomplete": "off", "inputmode": "numeric"}
         ),
     )
+
+    def clean_pin(self) -> str:
+        # A letter may print the PIN in groups; spaces and hyphens are not part of it.
+        pin = re.sub(r"[\s-]", "", self.cleaned_data["pin"])
+        if not PIN_FORMAT.fullmatch(pin):
+            raise forms.ValidationError(PIN_NOT_SIX_DIGITS, code="pin_format")
+        return pin
 
 
 def iban_problem(exc: Exception) -> str:
@@ -62,11 +82,21 @@ def iban_problem(exc: Exception) -> str:
     return _("This IBAN is not valid. Please check it.")
 
 
+class NameField(forms.CharField):
+    """A name without invisible format characters (Unicode category Cf, such as
+    zero-width spaces), removed before the required check."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(c for c in value if unicodedata.category(c) != "Cf")
+        return super().to_python(value)
+
+
 class AccountForm(forms.Form):
     """The bank account the payment goes to: on the application, and again on
     the status page when the bank sent the payment back."""
 
-    account_holder = forms.CharField(
+    account_holder = NameField(
         label=_("Account holder"),
         max_length=70,
         widget=forms.TextInput(attrs={"class": INPUT, "autocomplete": "name"}),
@@ -81,6 +111,21 @@ class AccountForm(forms.Form):
             attrs={"class": INPUT, "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+
+    def clean_account_holder(self) -> str:
+        name = self.cleaned_data["account_holder"]
+        # The pain.001 carries the name in the SEPA character set; a name that
+        # keeps no letter there would reach the bank as NOTPROVIDED.
+        sepa_name = to_sepa_text(name, self.fields["account_holder"].max_length)
+        if not any(character.isalpha() for character in sepa_name):
+            raise forms.ValidationError(
+                _(
+                    "Please enter the name of the account holder as your bank holds "
+                    "it, in Latin letters (for example Ivan Petrov)."
+                ),
+                code="holder_not_latin",
+            )
+        return name
 
     def clean_iban(self) -> str:
         try:

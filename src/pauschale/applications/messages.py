@@ -26,9 +26,13 @@ REFUSAL_TEXTS = {
         "You logged in with user name and password. Please also enter the PIN from "
         "your institution, or log in with your ID card or ELSTER certificate."
     ),
+    # Only the PIN entry is locked: a login that needs no PIN (the eID always is
+    # one) still opens the code (services.needs_pin).
     Reason.PIN_LOCKED: _(
-        "This access code is locked after too many wrong PINs. Please contact your "
-        "institution."
+        "The PIN entry for this access code is locked after too many wrong PINs. "
+        "You can still apply with this access code if you log in to BundID with the "
+        "online ID function of your ID card (eID). If you cannot, please contact "
+        "your institution."
     ),
     Reason.PIN_NOT_ISSUED: _(
         "Your institution issued this access code without a PIN. A login with user "

@@ -117,6 +117,9 @@ def pin(request, slug):
     if back:
         return back
     form = PinForm(request.POST or None)
+    if request.method == "POST" and form.has_error("pin", "required"):
+        # Counted like the other refusals, but costs no PIN attempt.
+        services.refuse(program, "pin_missing", flow.land)
     if request.method == "POST" and form.is_valid():
         code = AccessCode.objects.select_related("institution").get(
             pk=flow.access_code_id
@@ -189,10 +192,17 @@ def status(request, slug):
         account_form = AccountForm(request.POST or None)
         if request.method == "POST" and account_form.is_valid():
             return _correct_account(request, program, application, account_form)
+    decision = getattr(application, "decision", None)
+    if decision is not None and decision.outcome == "referred":
+        # The rules referred it to a clerk of the Land authority: the case is
+        # still open, so there is no decision to show yet.
+        decision = None
     context = {
         "program": program,
         "application": application,
-        "decision": getattr(application, "decision", None),
+        "decision": decision,
+        "referred": application.status == Application.Status.REFERRED,
+        "automatic": decision is not None and decision.decided_by == "rules",
         "payment": application.payments.order_by("-pk").first(),
         "account_form": account_form,
     }

@@ -12,7 +12,6 @@ import hashlib
 import importlib.resources
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
@@ -25,6 +24,11 @@ from lxml import etree
 
 from pauschale.common.log import get_logger
 
+# The SEPA text conversion is shared with the applicant's form (pauschale.common);
+# SEPA_CHARACTERS is re-exported for the callers that know it from here.
+from pauschale.common.sepa_text import SEPA_CHARACTERS as SEPA_CHARACTERS
+from pauschale.common.sepa_text import to_sepa_text
+
 log = get_logger(__name__)
 
 PAIN_001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -35,79 +39,6 @@ MAX_IDENTIFIER_LENGTH = 35
 NOT_PROVIDED = "NOTPROVIDED"
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,35}$")
 """MsgId, PmtInfId and EndToEndId: the safe subset of the SEPA character set."""
-
-SEPA_CHARACTERS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
-)
-"""The EPC basic Latin set that every bank in SEPA must accept."""
-
-# The DK banks' own transliteration for German letters (REFERENCE.md §2.4), the
-# EPC's "+" for "&", and letters that have no Unicode decomposition to a base
-# letter, so that NFKD alone would drop them.
-_TRANSLITERATION = str.maketrans(
-    {
-        "ä": "ae",
-        "ö": "oe",
-        "ü": "ue",
-        "Ä": "Ae",
-        "Ö": "Oe",
-        "Ü": "Ue",
-        "ß": "ss",
-        "ẞ": "SS",
-        "&": "+",
-        "æ": "ae",
-        "Æ": "Ae",
-        "œ": "oe",
-        "Œ": "Oe",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "Th",
-        "ı": "i",
-        "ħ": "h",
-        "Ħ": "H",
-        "ŧ": "t",
-        "Ŧ": "T",
-        "ŋ": "n",
-        "Ŋ": "N",
-        "ſ": "s",
-        "‘": "'",
-        "’": "'",
-        "ʼ": "'",
-        "´": "'",
-        "`": "'",
-        "‐": "-",
-        "‑": "-",
-        "–": "-",
-        "—": "-",
-    }
-)
-
-
-def to_sepa_text(text: str, max_len: int) -> str:
-    """``text`` in the SEPA basic Latin set, whitespace collapsed, cut to ``max_len``.
-
-    German letters become two letters (ä → ae, ß → ss), ``&`` becomes ``+``, other
-    letters with diacritics lose them (é → e, ł → l); every other character
-    outside the set is dropped. The result may be empty.
-    """
-    if max_len < 1:
-        raise ValueError("max_len must be at least 1")
-    text = unicodedata.normalize("NFC", text).translate(_TRANSLITERATION)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-    text = _OUTSIDE_SEPA.sub("", _WHITESPACE.sub(" ", text))
-    return " ".join(text.split())[:max_len].rstrip()
-
-
-_WHITESPACE = re.compile(r"\s")
-_OUTSIDE_SEPA = re.compile(r"[^a-zA-Z0-9/\-?:().,'+ ]")
 
 
 def format_amount(cents: int) -> str:
