@@ -92,6 +92,17 @@ def use_fresh_waiting_room(path: Path) -> None:
     settings.PAUSCHALE_WAITING_ROOM_FILE = path
 
 
+def keep_files_under(out_dir: Path) -> None:
+    """Write the payment files and the kept copies of imported bank files under
+    ``out_dir``, never into the ``var/`` of the development instance."""
+    payments = out_dir / "payments"
+    imported = out_dir / "bank" / "imported"
+    for old in [*payments.glob("*.xml"), *imported.glob("*.xml")]:
+        old.unlink()
+    settings.PAUSCHALE_PAYMENT_DIR = payments
+    settings.PAUSCHALE_BANK_FILE_DIR = imported
+
+
 def summarise_waiting_room(run: DemoRun, program, rate: float) -> dict:
     """What the room counted, and how the waits shown compared with the real ones.
 
@@ -324,9 +335,8 @@ def run_demo(
     applicants pass the waiting room at that low rate, and wait."""
     run = DemoRun(applicants=applicants, out_dir=Path(out_dir), seed=seed)
     run.out_dir.mkdir(parents=True, exist_ok=True)
-    payment_dir = run.out_dir / "payments"
-    for old in payment_dir.glob("*.xml"):
-        old.unlink()
+    keep_files_under(run.out_dir)
+    payment_dir = settings.PAUSCHALE_PAYMENT_DIR
 
     use_fresh_sqlite(run.out_dir / "demo.sqlite3")
     use_fresh_waiting_room(run.out_dir / "waitingroom.sqlite3")

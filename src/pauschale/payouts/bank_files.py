@@ -2,9 +2,11 @@
 
 Each file is checked against the official ISO XSD first (put into
 ``PAUSCHALE_SCHEMA_DIR`` by ``scripts/fetch-iso-schemas``) and only then read.
-A file that fails is refused as a whole with the line and field of each
-problem; values from the file never appear in a message, because a bank file
-holds names and IBANs. Nothing here touches the database.
+A file with a document type declaration is refused before that: bank files
+have none, and entities are never resolved. A file that fails is refused as a
+whole with the line and field of each problem; values from the file never
+appear in a message, because a bank file holds names and IBANs. Nothing here
+touches the database.
 
 - camt.054: an entry is a return when its bank transaction code is
   PMNT/ICDT/RRTN or its transaction details carry return information; the
@@ -23,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from lxml import etree
 
@@ -44,13 +47,30 @@ _REJECTED = "RJCT"
 
 @dataclass(frozen=True)
 class Problem:
+    """One reason a file is refused. ``message`` is English and a msgid of this
+    module's catalogue; ``detail`` fills its ``%(detail)s`` (libxml2's words or
+    a code, with values replaced) and is never translated."""
+
     line: int
     field: str
     message: str
+    detail: str = ""
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        return f"{where}, {self.field or 'document'}: {self.message}"
+        """In English, for the command and logs."""
+        return self._shown(self.message, "line %(line)s")
+
+    @property
+    def text(self) -> str:
+        """In the active language, for the pages."""
+        return self._shown(gettext(self.message), gettext("line %(line)s"))
+
+    def _shown(self, message: str, line: str) -> str:
+        where = [line % {"line": self.line}] if self.line else []
+        if self.field:
+            where.append(self.field)
+        message = message % {"detail": self.detail}
+        return f"{', '.join(where)}: {message}" if where else message
 
 
 class BankFileError(Exception):
@@ -135,8 +155,10 @@ def read_bank_file(data: bytes, name: str) -> BankFileContent:
     Raises BankFileError naming line and field of every problem.
     """
     if len(data) > MAX_FILE_BYTES:
-        raise BankFileError(name, [Problem(0, "", "file is larger than 200 MB")])
+        message = gettext_noop("the file is larger than 200 MB")
+        raise BankFileError(name, [Problem(0, "", message)])
     root = _parse(data, name)
+    _refuse_doctype(root, data, name)
     kind = _kind_of(root, name)
     _validate(root, kind, name)
     if kind == CAMT_054:
@@ -145,34 +167,58 @@ def read_bank_file(data: bytes, name: str) -> BankFileContent:
 
 
 def _parse(data: bytes, name: str):
+    # Entities are never resolved and nothing is loaded, from the network or
+    # from files; a document with a DTD is refused after parsing anyway.
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=True,
     )
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
-        raise BankFileError(
-            name, [Problem(line, "", f"not well-formed XML: {_redact(exc.msg)}")]
-        ) from None
+        message = gettext_noop("not well-formed XML: %(detail)s")
+        problem = Problem(exc.lineno or 0, "", message, _redact(exc.msg))
+        raise BankFileError(name, [problem]) from None
+
+
+def _refuse_doctype(root, data: bytes, name: str) -> None:
+    """Bank files never have a DOCTYPE; one with a DTD, and so perhaps entities,
+    is refused before the schema sees it (libxml2 cannot validate entity nodes)."""
+    info = root.getroottree().docinfo
+    if not info.doctype and info.internalDTD is None and info.externalDTD is None:
+        return
+    message = gettext_noop(
+        "the file has a document type declaration (DOCTYPE); bank files never have one"
+    )
+    line = _line_of(data, info.encoding, "<!DOCTYPE")
+    raise BankFileError(name, [Problem(line, "", message)])
+
+
+def _line_of(data: bytes, encoding: str | None, text: str) -> int:
+    """The line where ``text`` first appears; 0 if it cannot be told."""
+    try:
+        decoded = data.decode(encoding or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return 0
+    position = decoded.find(text)
+    return decoded.count("\n", 0, position) + 1 if position >= 0 else 0
 
 
 def _kind_of(root, name: str) -> str:
     qname = etree.QName(root)
     kind = NAMESPACES.get(qname.namespace or "")
     if kind is None or qname.localname != "Document":
-        expected = " or ".join(sorted(NAMESPACES))
-        raise BankFileError(
-            name,
-            [
-                Problem(
-                    root.sourceline or 0,
-                    qname.localname,
-                    f"not a camt.054.001.08 or pain.002.001.10 document "
-                    f"(namespace must be {expected})",
-                )
-            ],
+        message = gettext_noop(
+            "not a camt.054.001.08 or pain.002.001.10 document "
+            "(namespace must be one of %(detail)s)"
         )
+        expected = ", ".join(sorted(NAMESPACES))
+        problem = Problem(root.sourceline or 0, qname.localname, message, expected)
+        raise BankFileError(name, [problem])
     return kind
 
 
@@ -180,9 +226,11 @@ def _validate(root, kind: str, name: str) -> None:
     validator = schema(kind)
     if validator.validate(root):
         return
+    message = gettext_noop("does not match the ISO schema: %(detail)s")
     problems = []
     for error in validator.error_log:
-        problems.append(Problem(error.line, _field_of(root, error.path), _clean(error)))
+        where = _field_of(root, error.path)
+        problems.append(Problem(error.line, where, message, _clean(error)))
     raise BankFileError(name, problems)
 
 
@@ -276,14 +324,14 @@ def _amount(element, problems: list[Problem]) -> int | None:
     if element is None:
         return None
     if element.get("Ccy") != "EUR":
-        problems.append(
-            Problem(element.sourceline or 0, _path(element), "amount is not in EUR")
-        )
+        message = gettext_noop("the amount is not in EUR")
+        problems.append(Problem(element.sourceline or 0, _path(element), message))
         return None
     try:
         return parse_amount(element.text or "")
-    except ValueError as exc:
-        problems.append(Problem(element.sourceline or 0, _path(element), str(exc)))
+    except ValueError:
+        message = gettext_noop("the amount is not in euro with at most two decimals")
+        problems.append(Problem(element.sourceline or 0, _path(element), message))
         return None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from pauschale.audit import services as audit
 from pauschale.common import clock
@@ -69,14 +70,10 @@ def import_bank_file(
     content = read_bank_file(data, name)
     file_land = _land_of(content)
     if land is not None and file_land != land:
-        raise BankFileError(
-            name,
-            [
-                Problem(
-                    0, "", f"the file is not about an account or payment run of {land}"
-                )
-            ],
+        message = gettext_noop(
+            "the file is not about an account or payment run of %(detail)s"
         )
+        raise BankFileError(name, [Problem(0, "", message, land)])
 
     path = _keep_copy(data, digest)
     try:

@@ -185,3 +185,49 @@ def test_a_broken_bank_file_is_refused_with_its_problems(as_user, clerk_by, paid
 
     assert response.status_code == 400
     assert not BankFile.objects.exists()
+    page = response.content.decode()
+    assert "Die Datei wurde nicht eingelesen: camt054.xml" in page
+    assert "Zeile 1, Document: kein Dokument nach camt.054.001.08" in page
+
+
+def test_a_bank_file_that_is_no_xml_is_refused_in_german(as_user, clerk_by, paid_by):
+    response = _upload(as_user(clerk_by), b"<Document")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<li>Zeile 1: kein wohlgeformtes XML: " in page
+    assert ", :" not in page
+    assert not BankFile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        b'<!DOCTYPE Document [<!ENTITY x "abc">]>',
+        b'<!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        b"<!DOCTYPE Document>",
+    ],
+    ids=["internal entity", "external entity", "no entity"],
+)
+def test_a_bank_file_with_a_doctype_is_refused_with_a_message(
+    as_user, clerk_by, paid_by, doctype
+):
+    declaration, rest = _camt([SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")]).split(
+        b"\n", 1
+    )
+    entity = b"&x;" if b"ENTITY" in doctype else b""
+    content = b"\n".join(
+        [declaration, doctype, rest.replace(b"<MsgId>", b"<MsgId>" + entity, 1)]
+    )
+
+    response = _upload(as_user(clerk_by), content, name="entity.xml")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Die Datei wurde nicht eingelesen: entity.xml" in page
+    assert (
+        "<li>Zeile 2: die Datei enthält eine Dokumenttyp-Deklaration (DOCTYPE); "
+        "Bankdateien enthalten nie eine</li>"
+    ) in page
+    assert "root:" not in page
+    assert not BankFile.objects.exists()

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 import pytest
 
 from pauschale.audit.models import AuditEvent
-from pauschale.payouts.bank_files import BankFileError, read_bank_file
+from pauschale.payouts.bank_files import BankFileError, Problem, read_bank_file
 from pauschale.payouts.bank_simulator import (
     SimulatedReturn,
     camt054_returns,
@@ -315,7 +316,7 @@ def test_an_xsd_violation_names_line_and_field_but_no_value(sent):
         == "BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry/NtryDtls/TxDtls/Refs/EndToEndId"
     )
     assert problem.line == data[: data.index(long_reference.encode())].count(b"\n") + 1
-    assert "maxLength" in problem.message
+    assert "maxLength" in problem.detail
     assert long_reference not in str(error)
 
 
@@ -339,6 +340,59 @@ def test_an_amount_in_another_currency_is_refused(sent):
     assert {p.field for p in error.problems} >= {
         "BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry/Amt"
     }
+
+
+DOCTYPES = {
+    "internal entity": (b'<!DOCTYPE Document [<!ENTITY x "abc">]>', b"&x;"),
+    "external entity": (
+        b'<!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        b"&x;",
+    ),
+    "no entity": (b"<!DOCTYPE Document>", b""),
+}
+
+
+def _with_doctype(data: bytes, doctype: bytes, reference: bytes) -> bytes:
+    """``data`` with ``doctype`` on line 2 and ``reference`` in its MsgId."""
+    declaration, rest = data.split(b"\n", 1)
+    rest = rest.replace(b"<MsgId>", b"<MsgId>" + reference, 1)
+    return b"\n".join([declaration, doctype, rest])
+
+
+@pytest.mark.parametrize("kind", ["camt.054", "pain.002"])
+@pytest.mark.parametrize("doctype", DOCTYPES, ids=str)
+def test_a_file_with_a_doctype_is_refused_before_validation(sent, kind, doctype):
+    if kind == "camt.054":
+        data = _camt([_returned(sent[0], "AC01")])
+    else:
+        data = pain002_rejects(
+            original_message_id=_message_id(),
+            rejects=[(sent[0].end_to_end_id, "AC01")],
+            message_id="PAIN002-1",
+            created_at=AT,
+        )
+
+    error = _problems(_with_doctype(data, *DOCTYPES[doctype]))
+
+    assert str(error) == (
+        "bank.xml: line 2: the file has a document type declaration (DOCTYPE); "
+        "bank files never have one"
+    )
+    with translation.override("de"):
+        assert error.problems[0].text.startswith("Zeile 2: die Datei enthält eine")
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+    assert not BankReturn.objects.exists()
+
+
+def test_a_problem_without_line_or_field_reads_cleanly():
+    with pytest.raises(BankFileError) as error:
+        read_bank_file(b"<Document", "x.xml")
+
+    (problem,) = error.value.problems
+    assert str(problem).startswith("line 1: not well-formed XML: ")
+    with translation.override("de"):
+        assert problem.text.startswith("Zeile 1: kein wohlgeformtes XML: ")
+    assert str(Problem(0, "", "the amount is not in EUR")) == "the amount is not in EUR"
 
 
 def test_reading_separates_returns_from_other_entries():
@@ -408,6 +462,26 @@ def test_command_reports_a_bad_file_with_line_and_field(sent, tmp_path):
         call_command(
             "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
         )
+
+
+def test_command_refuses_a_file_with_a_doctype_and_imports_nothing(sent, tmp_path):
+    get_user_model().objects.create_user("clerk-anna")
+    path = tmp_path / "entity.xml"
+    path.write_bytes(
+        _with_doctype(_camt([_returned(sent[0], "AC01")]), *DOCTYPES["external entity"])
+    )
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
+        )
+
+    assert "entity.xml: line 2: the file has a document type declaration" in str(
+        refused.value
+    )
+    assert "root:" not in str(refused.value)
+    assert not BankFile.objects.exists()
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
 
 
 # --- a new payment after case handling ----------------------------------------------

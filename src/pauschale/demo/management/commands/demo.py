@@ -39,7 +39,12 @@ class Command(BaseCommand):
         if rate is not None and rate <= 0:
             raise CommandError("--waiting-room-rate must be above zero")
         started = time.monotonic()
-        _log_to_file(out / "demo.log")
+        try:
+            _log_to_file(out / "demo.log")
+        except OSError as exc:
+            raise CommandError(
+                f"cannot write to the output directory {out}: {exc.strerror}"
+            ) from None
         summary, run = run_demo(applicants, out, seed, waiting_room_rate=rate)
         self.stdout.write(report(summary, out, time.monotonic() - started))
         if run.failures:
