@@ -59,13 +59,15 @@ serve: setup
 	$(BIN)/pauschale dev_setup
 	$(BIN)/pauschale runserver 127.0.0.1:8000
 
+APPS_WITH_CATALOGUE = $(foreach dir,$(wildcard src/pauschale/*/locale),--ignore '$(notdir $(patsubst %/locale,%,$(dir)))/*')
+
 ## Refresh the German catalogues: one per app that has its own locale/, and the
 ## project's (templates/, applications, decisions, demo) for the rest.
 messages:
 	cd src/pauschale && for dir in */locale; do app=$${dir%/locale}; \
 	  (cd $$app && ../../../$(BIN)/pauschale makemessages -l de --no-obsolete --ignore 'tests/*'); done
 	cd src/pauschale && ../../$(BIN)/pauschale makemessages -l de --no-obsolete --ignore 'tests/*' \
-	  --ignore '*/tests/*' $$(for dir in */locale; do printf -- "--ignore %s/* " $${dir%/locale}; done)
+	  --ignore '*/tests/*' $(APPS_WITH_CATALOGUE)
 
 clean:
 	rm -rf var/demo var/pauschale.sqlite3* var/waitingroom.sqlite3*

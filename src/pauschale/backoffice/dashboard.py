@@ -16,6 +16,7 @@ from django.db.models.functions import TruncHour
 
 from pauschale.applications.models import Application
 from pauschale.decisions.models import Decision
+from pauschale.decisions.reasons import reason_label
 from pauschale.payouts.models import Payment, PaymentRun
 from pauschale.registry.models import AccessCode
 
@@ -77,7 +78,9 @@ def decisions_by_reason(lands: list[str] | None) -> list[Bar]:
     counts: Counter[str] = Counter()
     for reasons in not_approved.values_list("reasons", flat=True).iterator():
         counts.update(reasons)
-    return [Bar(code, code, count) for code, count in counts.most_common()]
+    return [
+        Bar(code, reason_label(code), count) for code, count in counts.most_common()
+    ]
 
 
 def money(lands: list[str] | None) -> list[Bar]:

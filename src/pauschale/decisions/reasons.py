@@ -59,5 +59,23 @@ REASON_TEXTS = {
 }
 
 
+REASON_LABELS = {
+    ReasonCode.CODE_REVOKED: _("code revoked"),
+    ReasonCode.CODE_WRONG_LAND: _("code of another Land"),
+    ReasonCode.WINDOW_CLOSED: _("outside the application window"),
+    ReasonCode.PIN_REQUIRED: _("PIN missing"),
+    ReasonCode.DUPLICATE_PERSON: _("already paid under another code"),
+    ReasonCode.IDENTITY_MISMATCH: _("issued to another person"),
+    ReasonCode.IBAN_INVALID: _("IBAN invalid"),
+    ReasonCode.IBAN_NOT_SEPA: _("account outside SEPA"),
+    ReasonCode.DECLARATION_MISSING: _("declaration missing"),
+}
+"""Short names for staff pages and charts."""
+
+
 def reason_text(code: str) -> str:
     return str(REASON_TEXTS[ReasonCode(code)])
+
+
+def reason_label(code: str) -> str:
+    return str(REASON_LABELS[ReasonCode(code)])

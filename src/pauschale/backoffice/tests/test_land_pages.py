@@ -76,6 +76,12 @@ def test_a_paper_application_of_someone_paid_online_is_rejected_as_duplicate(
     assert paper.decision.reasons == ["duplicate_person"]
     assert not Payment.objects.filter(application=paper).exists()
 
+    listed = client.get("/backoffice/applications/", {"channel": "paper"})
+    assert (
+        '<span data-reason="duplicate_person">bereits mit anderem Code bewilligt</span>'
+        in listed.content.decode()
+    )
+
 
 def test_a_paper_application_needs_the_identity_check_and_a_code_of_the_land(
     as_user, clerk_by, program, spring_day
