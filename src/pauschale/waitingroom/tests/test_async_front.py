@@ -2,6 +2,7 @@
 polls as the WSGI front, answered on an event loop, in process and by a real
 uvicorn with two workers."""
 
+import asyncio
 import json
 import os
 import socket
@@ -11,11 +12,11 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from pauschale.waitingroom.front import AsyncWaitingRoomFront
 from pauschale.waitingroom.room import Room
@@ -37,7 +38,10 @@ def call(app, scope: dict, messages=()) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    async_to_sync(app)(scope, receive, send)
+    # A loop of its own in a thread of its own: the browser tests' Playwright
+    # may hold an event loop in the main thread.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, app(scope, receive, send)).result()
     return sent
 
 
