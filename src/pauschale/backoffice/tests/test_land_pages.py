@@ -126,9 +126,8 @@ def test_a_paper_application_received_before_the_deadline_counts(
     assert Application.objects.get().status == "approved"
 
 
-def test_a_clerk_decides_a_referred_case_on_its_page(
-    as_user, clerk_by, program, spring_day
-):
+def _referred(program) -> Application:
+    """An application the rules referred: its code was issued to another person."""
     from pauschale.decisions.services import decide as decide_by_rules
 
     application = ApplicationFactory(program=program)
@@ -136,6 +135,13 @@ def test_a_clerk_decides_a_referred_case_on_its_page(
     code.expected_person_key = person_key("Andere", "Person", date(2000, 1, 1))
     code.save()
     decide_by_rules(application)
+    return application
+
+
+def test_a_clerk_decides_a_referred_case_on_its_page(
+    as_user, clerk_by, program, spring_day
+):
+    application = _referred(program)
     client = as_user(clerk_by)
 
     listed = client.get("/backoffice/applications/referred/").content.decode()
@@ -155,13 +161,7 @@ def test_a_clerk_decides_a_referred_case_on_its_page(
 def test_a_second_decision_on_a_decided_case_changes_nothing_and_says_so(
     as_user, clerk_by, program, spring_day
 ):
-    from pauschale.decisions.services import decide as decide_by_rules
-
-    application = ApplicationFactory(program=program)
-    code = application.access_code
-    code.expected_person_key = person_key("Andere", "Person", date(2000, 1, 1))
-    code.save()
-    decide_by_rules(application)
+    application = _referred(program)
     client = as_user(clerk_by)
     url = f"/backoffice/applications/{application.pk}/decide/"
     client.post(url, {"decision": "reject", "note": "Andere Person."})
