@@ -54,10 +54,11 @@ format:
 	$(BIN)/ruff format src tests benchmarks conftest.py
 	$(BIN)/ruff check --fix src tests benchmarks conftest.py
 
-## The web server on http://127.0.0.1:8000 with the development identity provider.
+## The web server on http://127.0.0.1:$(PORT) with the development identity provider.
+PORT ?= 8000
 serve: setup
 	$(BIN)/pauschale dev_setup
-	$(BIN)/pauschale runserver 127.0.0.1:8000
+	SAML_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/pauschale runserver 127.0.0.1:$(PORT)
 
 APPS_WITH_CATALOGUE = $(foreach dir,$(wildcard src/pauschale/*/locale),--ignore '$(notdir $(patsubst %/locale,%,$(dir)))/*')
 
