@@ -73,15 +73,27 @@ def _approve(application: Application) -> bool:
     return True
 
 
+def referral_problems(spec: ProgramSpec) -> list[str]:
+    """What is wrong with the program's ``review.refer``: names that are no
+    reason code, as ``key: problem`` (empty if nothing)."""
+    known = [reason.value for reason in ReasonCode]
+    unknown = [name for name in spec.review.refer if name not in known]
+    if not unknown:
+        return []
+    return [
+        f"review.refer: unknown reason code(s) {', '.join(unknown)}; "
+        f"use one of {', '.join(known)}"
+    ]
+
+
 def referable_reasons(spec: ProgramSpec) -> frozenset[ReasonCode]:
     """The reasons that refer an application to a clerk (program TOML ``review``).
 
     Raises ValueError for a name that is no reason code.
     """
-    known = {reason.value for reason in ReasonCode}
-    unknown = [name for name in spec.review.refer if name not in known]
-    if unknown:
-        raise ValueError(f"review.refer names unknown reason(s): {', '.join(unknown)}")
+    problems = referral_problems(spec)
+    if problems:
+        raise ValueError("; ".join(problems))
     return frozenset(ReasonCode(name) for name in spec.review.refer)
 
 

@@ -368,7 +368,7 @@ def _write_files(
 
 def _transfers(run: PaymentRun, first_id: int, last_id: int) -> Iterator[sepa.Transfer]:
     """The run's payments with ids from ``first_id`` to ``last_id`` as transfers."""
-    remittance = run.program.spec.payment.remittance
+    payment_spec = run.program.spec.payment
     rows = (
         Payment.objects.filter(run_item__run=run, id__range=(first_id, last_id))
         .order_by("id")
@@ -381,7 +381,7 @@ def _transfers(run: PaymentRun, first_id: int, last_id: int) -> Iterator[sepa.Tr
             amount_cents=cents,
             creditor_name=name,
             creditor_iban=iban,
-            remittance=remittance.replace("{reference}", reference),
+            remittance=payment_spec.remittance_text(reference=reference),
         )
 
 

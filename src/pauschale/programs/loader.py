@@ -42,12 +42,26 @@ def parse_program(text: str, path: Path | str = "<string>") -> ProgramSpec:
         raise ProgramConfigError(path, problems) from None
 
 
+def _position(data: bytes, offset: int) -> str:
+    """Line and column (both from 1) of the byte at ``offset``, for a person who
+    opens the file in an editor; the bytes before it are valid UTF-8."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8")) + 1
+    return f"line {line}, column {column}"
+
+
 def load_program_file(path: Path | str) -> ProgramSpec:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ProgramConfigError(path, ["file not found"]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProgramConfigError(path, [f"not UTF-8 (byte {exc.start})"]) from None
+        where = _position(data, exc.start)
+        raise ProgramConfigError(
+            path, [f"{where}: not UTF-8 (save the file as UTF-8)"]
+        ) from None
     return parse_program(text, path)

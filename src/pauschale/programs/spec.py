@@ -7,7 +7,9 @@ in its TOML file; no Python code knows about a particular program.
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import IntEnum
+from string import Formatter
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -139,6 +141,31 @@ class Window(_Strict):
         return self
 
 
+REMITTANCE_PLACEHOLDERS = ("reference",)
+"""What ``payment.remittance`` may contain in braces; ``Payment.remittance_text``
+fills in exactly these (``reference`` is the payment's EndToEndId)."""
+
+
+def _remittance_problem(template: str) -> str | None:
+    try:
+        fields = [
+            (name, form, conversion)
+            for _, name, form, conversion in Formatter().parse(template)
+            if name is not None
+        ]
+    except ValueError as exc:
+        return f"{exc}; write a literal brace twice ({{{{ or }}}})"
+    known = ", ".join(f"{{{name}}}" for name in REMITTANCE_PLACEHOLDERS)
+    unknown = [
+        f"{{{name}}}" for name, _, _ in fields if name not in REMITTANCE_PLACEHOLDERS
+    ]
+    if unknown:
+        return f"unknown placeholder(s) {', '.join(unknown)}; use {known}"
+    if any(form or conversion for _, form, conversion in fields):
+        return f"write the placeholders as {known}, without a format"
+    return None
+
+
 class Payment(_Strict):
     remittance: Annotated[str, StringConstraints(min_length=1, max_length=140)]
     """Remittance text; ``{reference}`` is replaced by the payment's EndToEndId.
@@ -146,6 +173,19 @@ class Payment(_Strict):
     end_to_end_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,8}$")]
     max_transactions_per_file: int = Field(default=100_000, ge=1, le=500_000)
     execution_days_after_run: int = Field(default=1, ge=0, le=30)
+
+    @field_validator("remittance")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        problem = _remittance_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def remittance_text(self, *, reference: str) -> str:
+        """The remittance text of one payment (the values of
+        ``REMITTANCE_PLACEHOLDERS`` filled in)."""
+        return self.remittance.format_map({"reference": reference})
 
 
 class Review(_Strict):
@@ -165,6 +205,7 @@ class ProgramSpec(_Strict):
     cutoff_date: date
     window: Window
     timezone: str = "Europe/Berlin"
+    """The zone whose calendar says on which day an application came in."""
     trust: TrustPolicy = TrustPolicy()
     payment: Payment
     declarations: list[Declaration] = Field(min_length=1)
@@ -178,6 +219,17 @@ class ProgramSpec(_Strict):
     def _amount_as_text(cls, value: object) -> object:
         if isinstance(value, float):
             raise ValueError('write the amount as a string, e.g. "200.00", not a float')
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
+            ) from None
         return value
 
     @field_validator("lands")

@@ -68,6 +68,43 @@ def _problems(text: str) -> list[str]:
         ),
         ("[lands.DE-BY]", "[lands.DE-XY]", "lands: unknown Land code(s) DE-XY"),
         ('law = "', 'lawx = "', "law: Field required"),
+        (
+            'timezone = "Europe/Berlin"',
+            'timezone = "Mars/Olympus"',
+            "timezone: unknown time zone 'Mars/Olympus'; use an IANA name",
+        ),
+        (
+            'timezone = "Europe/Berlin"',
+            'timezone = "Europe"',
+            "timezone: unknown time zone 'Europe'",
+        ),
+        (
+            'timezone = "Europe/Berlin"',
+            'timezone = "../../etc/passwd"',
+            "timezone: unknown time zone '../../etc/passwd'",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG {nope}",
+            "payment.remittance: unknown placeholder(s) {nope}; use {reference}",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG {reference} {}",
+            "payment.remittance: unknown placeholder(s) {}; use {reference}",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG {reference:>40}",
+            "payment.remittance: write the placeholders as {reference}, "
+            "without a format",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG {reference",
+            "payment.remittance: expected '}' before end of string; "
+            "write a literal brace twice",
+        ),
     ],
 )
 def test_an_error_names_the_key_and_the_problem(old, new, expected):
@@ -84,6 +121,39 @@ def test_an_unknown_key_is_refused_rather_than_ignored():
 def test_broken_toml_names_the_line():
     problems = _problems(REAL.replace("slug = ", "slug == ", 1))
     assert len(problems) == 1 and "line" in problems[0]
+
+
+def test_a_latin1_file_names_the_line_and_column_of_the_first_foreign_byte(
+    tmp_path,
+):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(REAL.encode("latin-1"))
+    first = REAL.index("ü")
+    line = REAL.count("\n", 0, first) + 1
+    column = first - REAL.rfind("\n", 0, first)
+
+    with pytest.raises(ProgramConfigError) as refused:
+        load_program_file(path)
+
+    assert refused.value.problems == [
+        f"line {line}, column {column}: not UTF-8 (save the file as UTF-8)"
+    ]
+
+
+def test_the_column_counts_characters_not_bytes(tmp_path):
+    path = tmp_path / "mixed.toml"
+    path.write_bytes('slug = "x"\nlaw = "Gesetz über ä'.encode() + b"\xfc" + b'"\n')
+
+    with pytest.raises(ProgramConfigError, match="line 2, column 21: not UTF-8"):
+        load_program_file(path)
+
+
+def test_the_remittance_names_the_payment_reference():
+    payment = load_program_file(EPPSG_TOML).payment
+    assert (
+        payment.remittance_text(reference="EPP-BY-1-1")
+        == "Energiepreispauschale EPPSG EPP-BY-1-1"
+    )
 
 
 def test_a_missing_file_is_named():
