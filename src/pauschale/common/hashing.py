@@ -14,6 +14,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from anyascii import anyascii
+
 
 def keyed_hash(purpose: str, value: str) -> str:
     key = settings.PAUSCHALE_HMAC_KEY
@@ -23,22 +25,28 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
+# German letters fold as German spelling writes them without umlauts (Müller is
+# Mueller); anyascii would make them u, o and a.
 _GERMAN_FOLDS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 )
 
 
 def fold_name(name: str) -> str:
-    """Reduce a name to lower-case ASCII letters and single spaces.
+    """Reduce a name to lower-case ASCII letters and digits, without separators.
 
     "Müller-Lüdenscheidt" and "Mueller Luedenscheidt" fold alike, so that a name
-    typed on paper matches the one the identity provider delivers.
+    typed on paper matches the one the identity provider delivers; so do
+    "Łukasz" and "Lukasz", "Ольга" and "Olga". Names in other scripts are
+    transliterated (anyascii), never dropped. A name that keeps no letter or
+    digit (punctuation, emoji) folds to itself, case-folded, so that it still
+    tells people apart.
     """
-    name = unicodedata.normalize("NFC", name).translate(_GERMAN_FOLDS)
-    name = unicodedata.normalize("NFKD", name)
-    name = "".join(ch for ch in name if not unicodedata.combining(ch))
-    name = re.sub(r"[^a-z]+", " ", name.casefold())
-    return name.strip()
+    name = unicodedata.normalize("NFC", name)
+    letters = "".join(ch for ch in name if unicodedata.category(ch)[0] in "LMN")
+    folded = anyascii(letters.translate(_GERMAN_FOLDS)).casefold()
+    folded = re.sub(r"[^a-z0-9]+", "", folded)
+    return folded or " ".join(name.casefold().split())
 
 
 def person_key(family_name: str, given_names: str, birth_date: date) -> str:

@@ -1,13 +1,14 @@
 """The applicant's path through the real pages, SAML login at the development
 BundID included: what the applicant sees and what the platform stores."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from pauschale.applications.models import Application, EntryRefusal
 from pauschale.common import clock
+from pauschale.common.hashing import person_key
 from pauschale.registry.services import find_code, revoke_code
 
 from .applicant import (
@@ -235,6 +236,83 @@ def test_the_same_person_under_another_bundid_account_is_caught_by_name_and_birt
     applicant = Applicant(client, twin)
     applicant.start(second.code, "DE-BY")
     assert reasons(applicant.submit()) == ["duplicate_person"]
+
+
+BORN = date(2001, 4, 17)
+
+
+@pytest.mark.parametrize(
+    ("written", "delivered"),
+    [
+        ("Müller-Lüdenscheidt", "Mueller Luedenscheidt"),
+        ("Łukasz", "Lukasz"),
+        ("Søren", "Soren"),
+        ("Yıldız", "Yildiz"),
+        ("王伟", "王 伟"),
+        ("Ольга", "Olga"),
+    ],
+)
+def test_a_name_written_two_ways_gives_one_person_key(written, delivered):
+    assert person_key(written, "Anna", BORN) == person_key(delivered, "Anna", BORN)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Смирнова", "王"),
+        ("Karl 1", "Karl 2"),
+        ("😀", "🙂"),
+        ("😀", ""),
+        ("…", "-"),
+    ],
+)
+def test_different_names_give_different_person_keys(one, other):
+    assert person_key(one, "Anna", BORN) != person_key(other, "Anna", BORN)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Смирнова", "Ольга"), ("王", "伟")),
+        (("Иванов", "Иван"), ("Петров", "Пётр")),
+        (("王", "伟"), ("李", "娜")),
+    ],
+)
+def test_people_named_in_other_scripts_with_one_birth_date_are_both_approved(
+    client, program, first, second
+):
+    for number, (family_name, given_names) in enumerate([first, second]):
+        client.cookies.clear()
+        person = InventedPerson(
+            username=f"person-{number}",
+            family_name=family_name,
+            given_names=given_names,
+        )
+        applicant = Applicant(client, person)
+        applicant.start(code_for(program, "DE-BY").code, "DE-BY")
+        assert outcome(applicant.submit()) == "approved"
+
+    assert Application.objects.filter(status="approved").count() == 2
+
+
+def test_the_same_person_is_caught_with_or_without_polish_and_danish_letters(
+    client, program
+):
+    accounts = [
+        InventedPerson(username="with", family_name="Søndergård", given_names="Łukasz"),
+        InventedPerson(
+            username="without", family_name="Sondergard", given_names="Lukasz"
+        ),
+    ]
+    pages = []
+    for person in accounts:
+        client.cookies.clear()
+        applicant = Applicant(client, person)
+        applicant.start(code_for(program, "DE-BY").code, "DE-BY")
+        pages.append(applicant.submit())
+
+    assert outcome(pages[0]) == "approved"
+    assert reasons(pages[1]) == ["duplicate_person"]
 
 
 def test_logging_in_again_with_the_code_shows_the_status(client, program):
