@@ -20,7 +20,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from pauschale.common import clock
-from pauschale.common.hashing import fold_name, person_key
+from pauschale.common.hashing import person_key
 from pauschale.common.log import get_logger
 
 from .imports import InstitutionImportError, RowError, read_csv_bytes
@@ -115,7 +115,9 @@ def read_eligible_people(name: str, data: bytes) -> list[EligiblePerson]:
     header, rows = _read_table(name, data)
     positions = _column_positions(name, header)
     labels = {column: header[index] for column, index in positions.items()}
-    people, errors = _parse_rows(name, positions, labels, rows)
+    # Up to the last named column: an XLSX row is as wide as the whole sheet.
+    columns = max(index + 1 for index, column in enumerate(header) if column)
+    people, errors = _parse_rows(name, columns, positions, labels, rows)
     if not errors and not people:
         errors.append(RowError(name, None, None, _("the list has no rows")))
     if len(people) > MAX_ROWS:
@@ -130,9 +132,17 @@ def read_eligible_people(name: str, data: bytes) -> list[EligiblePerson]:
 # --- reading -------------------------------------------------------------------
 
 
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""Excel 97-2003 (.xls), a compound document that openpyxl cannot read."""
+
+
 def _read_table(name: str, data: bytes) -> tuple[list[str], list]:
-    if data[:4] == b"PK\x03\x04":
+    if data.startswith(_XLSX_MAGIC):
         return _read_xlsx(name, data)
+    if data.startswith(_XLS_MAGIC):
+        message = _("an old Excel workbook (.xls); save it as XLSX or CSV UTF-8")
+        raise EligibleListError([RowError(name, None, None, message)])
     try:
         return read_csv_bytes(name, data, windows_1252=True)
     except InstitutionImportError as exc:
@@ -201,12 +211,22 @@ def _column_positions(name: str, header: list[str]) -> dict[str, int]:
 
 
 def _parse_rows(
-    name: str, positions: dict[str, int], labels: dict[str, str], rows
+    name: str, columns: int, positions: dict[str, int], labels: dict[str, str], rows
 ) -> tuple[list, list]:
     people: list[EligiblePerson] = []
     errors: list[RowError] = []
     first_line_of: dict[str, int] = {}
     for line, fields in rows:
+        used = max(
+            (i + 1 for i, value in enumerate(fields) if value.strip()), default=0
+        )
+        if used > columns:
+            message = _("has %(fields)s fields, the header %(columns)s") % {
+                "fields": used,
+                "columns": columns,
+            }
+            errors.append(RowError(name, line, None, message))
+            continue
         values = {
             column: fields[i].strip() if i < len(fields) else ""
             for column, i in positions.items()
@@ -244,7 +264,7 @@ def _problems(values: dict[str, str]) -> list[tuple[str, str]]:
             problems.append(
                 (column, _("is longer than %(max)s characters") % {"max": _MAX_NAME})
             )
-        elif not fold_name(value):
+        elif not any(character.isalpha() for character in value):
             problems.append((column, _("has no letters")))
     if len(values.get("reference", "")) > _MAX_REFERENCE:
         problems.append(

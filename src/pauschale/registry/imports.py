@@ -12,12 +12,14 @@ The formats are described in ``import_formats`` and in data/institutions/README.
 import codecs
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pauschale.common.log import get_logger
 
@@ -175,20 +177,72 @@ def read_csv_bytes(
 def parse_csv_text(
     path: str, text: str
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    records = []
+    """The header and the non-blank rows of CSV text, each with its first line.
+
+    A quote that is not closed would swallow the rows after it into one field;
+    such a file is refused, naming the line where the quote opened.
+    """
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
     line = 1
     try:
         for fields in reader:
+            header = records[0][1] if records else None
+            _refuse_line_breaks(path, line, fields, header)
             if any(value.strip() for value in fields):
                 records.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as exc:
-        _fail(path, line, None, f"not valid CSV: {exc}")
+        header = records[0][1] if records else None
+        _refuse_bad_quotes(path, text, line, delimiter, header, exc)
     if not records:
-        _fail(path, None, None, "the file is empty")
-    _, header = records[0]
+        _fail(path, None, None, _("the file is empty"))
+    header = records[0][1]
     return [column.strip() for column in header], records[1:]
+
+
+def _refuse_line_breaks(
+    path: str, line: int, fields: list[str], header: list[str] | None
+) -> None:
+    """Names and ids never span lines: a line break in a field is a quote left open."""
+    for index, value in enumerate(fields):
+        if "\n" in value or "\r" in value:
+            message = _(
+                'a quoted value runs over several lines; is a closing quote (") '
+                "missing?"
+            )
+            _fail(path, line, _column_name(header, index), message)
+
+
+def _refuse_bad_quotes(
+    path: str,
+    text: str,
+    line: int,
+    delimiter: str,
+    header: list[str] | None,
+    exc: csv.Error,
+) -> NoReturn:
+    """Say which field of the record starting at ``line`` the strict reader refused."""
+    rest = "".join(io.StringIO(text, newline="").readlines()[line - 1 :])
+    fields = next(csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter), [])
+    _refuse_line_breaks(path, line, fields, header)
+    if "end of data" in str(exc) and fields:
+        message = _('a quote (") opened in this field is never closed')
+        _fail(path, line, _column_name(header, len(fields) - 1), message)
+    if "expected after" in str(exc):
+        message = _(
+            'text follows a closing quote ("); a quote inside a value is written '
+            'twice ("")'
+        )
+        _fail(path, line, None, message)
+    _fail(path, line, None, _("not valid CSV: %(detail)s") % {"detail": exc})
+
+
+def _column_name(header: list[str] | None, index: int) -> str | None:
+    if header is None or index >= len(header):
+        return None
+    return header[index].strip() or None
 
 
 def _read_text(path: str) -> str:
@@ -200,7 +254,14 @@ def _read_text(path: str) -> str:
 
 
 def decode_text(path: str, data: bytes, *, windows_1252: bool = False) -> str:
-    """The text of a file: UTF-8 (with or without BOM), else Windows-1252 if allowed."""
+    """The text of a file: UTF-8 (with or without BOM), else Windows-1252 if allowed.
+
+    UTF-16 and UTF-32 (Excel's "Unicode text") and binary files are refused,
+    saying what they are.
+    """
+    _refuse_wide_text(path, data)
+    if _CONTROL_BYTES.search(data):
+        _fail(path, None, None, _("not a text file but binary data, so not a CSV file"))
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
@@ -215,15 +276,42 @@ def decode_text(path: str, data: bytes, *, windows_1252: bool = False) -> str:
         _fail(path, line, None, message)
 
 
+_WIDE_BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+]
+
+# Text has line breaks and tabs, never other C0 controls; binary files have them.
+# UTF-8 and Windows-1252 write these bytes only for these characters.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _refuse_wide_text(path: str, data: bytes) -> None:
+    encoding = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    sample = data[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if encoding is None and min(even, odd) == 0 and max(even, odd) > len(sample) // 4:
+        # Latin text in UTF-16 without BOM: a NUL byte in every other place.
+        encoding = "UTF-16"
+    if encoding:
+        message = _(
+            "the file is %(encoding)s text, which is not accepted; save it as "
+            "UTF-8 (in Excel: CSV UTF-8)"
+        ) % {"encoding": encoding}
+        _fail(path, None, None, message)
+
+
 def _decode_windows_1252(path: str, data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        message = (
-            f"neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x}); "
-            "save the file as CSV UTF-8"
-        )
+        message = _(
+            "neither UTF-8 nor Windows-1252 (byte 0x%(byte)02x); save the file as "
+            "CSV UTF-8"
+        ) % {"byte": data[exc.start]}
         _fail(path, line, None, message)
 
 

@@ -198,3 +198,122 @@ def test_a_too_large_file_is_refused_before_it_is_read(
 
     assert "größer als" in response.content.decode()
     assert not AccessCodeBatch.objects.exists()
+
+
+def _problems(response) -> list[tuple[str, str, str]]:
+    """(line, column, problem) of every row of the page's problem table."""
+    from bs4 import BeautifulSoup
+
+    table = BeautifulSoup(response.content, "html.parser").select_one("[data-errors]")
+    return [
+        tuple(cell.get_text(strip=True) for cell in row.select("td")[1:])
+        for row in table.select("tbody tr")
+    ]
+
+
+def test_names_in_cyrillic_and_chinese_script_are_accepted(
+    as_user, staff_by, spring_day
+):
+    content = (
+        "Familienname;Vornamen;Geburtsdatum\n"
+        "Смирнова;Ольга;17.05.2001\n"
+        "王;伟;17.05.2001\n"
+    ).encode()
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", content)
+
+    assert response.status_code == 302
+    rows = _downloaded_rows(client, AccessCodeBatch.objects.get())
+    assert [r["familienname"] for r in rows] == ["Смирнова", "王"]
+
+
+def test_a_name_without_any_letter_is_refused(as_user, staff_by, spring_day):
+    content = b"Familienname;Vornamen;Geburtsdatum\n123;...;17.05.2001\n"
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", content)
+
+    assert _problems(response) == [
+        ("2", "Familienname", "enthält keine Buchstaben"),
+        ("2", "Vornamen", "enthält keine Buchstaben"),
+    ]
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_an_unclosed_quote_is_refused_naming_line_and_column(
+    as_user, staff_by, spring_day
+):
+    content = (
+        "Familienname;Vornamen;Geburtsdatum\n"
+        'Zwiebelhuber;"Kunigunde;17.05.2001\n'
+        "Pröbstl;Ilse;29.02.2000\n"
+    ).encode()
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", content)
+
+    [(line, column, problem)] = _problems(response)
+    assert (line, column) == ("2", "Vornamen")
+    assert "fehlt ein schließendes Anführungszeichen" in problem
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_row_with_more_fields_than_the_header_is_refused(
+    as_user, staff_by, spring_day
+):
+    content = GOOD.replace("4711\n", "4711;Halle\n").encode()
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", content)
+
+    assert _problems(response) == [("2", "–", "hat 5 Felder, die Kopfzeile 4")]
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_an_xlsx_row_with_a_value_right_of_the_header_is_refused(
+    as_user, staff_by, spring_day
+):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Nachname", "Vorname", "Geburtsdatum"])
+    sheet.append(["Zwiebelhuber", "Kunigunde", date(2001, 5, 17)])
+    sheet.append(["Pröbstl", "Ilse", "29.02.2000", None, "Halle"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.xlsx", buffer.getvalue())
+
+    assert _problems(response) == [("3", "–", "hat 5 Felder, die Kopfzeile 3")]
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_utf_16_list_is_refused_as_utf_16(as_user, staff_by, spring_day):
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", GOOD.encode("utf-16"))
+
+    [(_, _, problem)] = _problems(response)
+    assert problem.startswith("die Datei ist UTF-16-Text, der nicht angenommen wird")
+    assert "Pflichtspalte" not in response.content.decode()
+    assert not AccessCodeBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "keine Textdatei, sondern Binärdaten"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "alte Excel-Arbeitsmappe"),
+    ],
+)
+def test_a_file_that_is_neither_csv_nor_xlsx_says_so(
+    as_user, staff_by, spring_day, content, problem
+):
+    client = as_user(staff_by)
+
+    response = _upload(client, "liste.csv", content)
+
+    [(_, _, text)] = _problems(response)
+    assert problem in text
+    assert not AccessCodeBatch.objects.exists()

@@ -173,6 +173,79 @@ def test_row_with_more_fields_than_the_header_is_refused(write):
     assert error.line == 2 and "fields" in error.message
 
 
+def test_an_unclosed_quote_is_refused_naming_where_it_opened(write):
+    path = write(
+        "quote.csv",
+        HSK_HEADER
+        + '9010,Bayern,"Unclosed quote,Public,www.x.de\n'
+        + "9011,Bayern,H Isar,Public,www.y.de\n",
+    )
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_institutions", path)
+
+    assert f'{path}, line 2, field "Name": a quoted value runs over several lines' in (
+        str(caught.value)
+    )
+    assert "nothing imported" in str(caught.value)
+    assert not Institution.objects.exists()
+
+
+def test_an_unclosed_quote_closed_by_a_later_row_is_refused(write):
+    path = write(
+        "quote.csv",
+        HSK_HEADER
+        + "9009,Bayern,H Main,Public,\n"
+        + '9010,Bayern,"Unclosed quote,Public,www.x.de\n'
+        + '9011,Bayern,"H Isar",Public,www.y.de\n',
+    )
+
+    with pytest.raises(CommandError, match='line 3, field "Name": a quoted value'):
+        call_command("import_institutions", path)
+
+    assert not Institution.objects.exists()
+
+
+def test_an_unclosed_quote_on_the_last_line_is_refused(write):
+    path = write(
+        "quote.csv", HSK_HEADER + '9010,Bayern,"Unclosed quote,Public,www.x.de'
+    )
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_institutions", path)
+
+    assert f'{path}, line 2, field "Name": a quote (") opened in this field is ' in (
+        str(caught.value)
+    )
+
+
+def test_text_after_a_closing_quote_is_refused(write):
+    path = write("quote.csv", HSK_HEADER + '9010,Bayern,"H" Isar,Public,\n')
+
+    with pytest.raises(CommandError, match=r"line 2: text follows a closing quote"):
+        call_command("import_institutions", path)
+
+
+def test_a_utf_16_file_is_refused_as_utf_16(write):
+    path = write("unicode.csv", HSK_HEADER + "1,Bayern,H Süd,Public,\n", "utf-16")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_institutions", path)
+
+    assert f"{path}: the file is UTF-16 text, which is not accepted; save it as " in (
+        str(caught.value)
+    )
+    assert "Windows-1252" not in str(caught.value)
+
+
+def test_a_binary_file_is_refused_as_not_text(tmp_path):
+    path = tmp_path / "picture.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    with pytest.raises(CommandError, match="not a text file but binary data"):
+        call_command("import_institutions", str(path))
+
+
 def test_unrecognised_header_asks_for_the_format(write):
     [error] = _errors(write("x.csv", "a,b,c\n1,2,3\n"))
 

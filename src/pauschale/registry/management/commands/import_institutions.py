@@ -1,6 +1,6 @@
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from pauschale.registry.import_formats import FORMATS
 from pauschale.registry.imports import (
@@ -26,6 +26,7 @@ class Command(BaseCommand):
             help="the files' format; detected from the header row if not given",
         )
 
+    @no_translations  # an operator's tool: English, like its help
     def handle(self, *args, paths, format, **options):
         checked = []
         errors = []
