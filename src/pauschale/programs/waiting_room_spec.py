@@ -12,6 +12,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from pauschale.common.lands import LANDS
 
+MAX_ADMISSION_RATE_PER_S = 100_000
+"""The highest admission rate a program or an operator may set: far above what
+any identity provider bears, low enough to catch a typo (1e9, inf)."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,7 +75,7 @@ class TimeSlot(_Strict):
 
 
 class WaitingRoomSpec(_Strict):
-    admission_rate_per_s: float = Field(gt=0, le=100_000)
+    admission_rate_per_s: float = Field(gt=0, le=MAX_ADMISSION_RATE_PER_S)
     """Initial admissions per second; operators change it while the room runs."""
     opens_at: AwareDatetime | None = None
     """Before this, arrivals join a pre-queue whose order is drawn at random at

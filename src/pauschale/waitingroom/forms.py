@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pauschale.programs.waiting_room_spec import MAX_ADMISSION_RATE_PER_S
+
 
 class RateForm(forms.Form):
     """An operator's new admission rate, with the reason shown to the others."""
@@ -8,7 +10,7 @@ class RateForm(forms.Form):
     rate = forms.FloatField(
         label=_("Admissions per second"),
         min_value=0.01,
-        max_value=100_000,
+        max_value=MAX_ADMISSION_RATE_PER_S,
         widget=forms.NumberInput(
             attrs={"class": "kern-form-input__input", "step": "any"}
         ),

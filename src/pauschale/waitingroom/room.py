@@ -15,6 +15,7 @@ from pauschale.common import clock as platform_clock
 from pauschale.programs.waiting_room_spec import WaitingRoomSpec
 
 from .backends import Backend, RoomConfig, get_backend
+from .backends.base import check_rate
 
 Clock = Callable[[], datetime]
 
@@ -114,8 +115,7 @@ class Room:
     def set_rate(self, program, rate: float, *, actor: str, reason: str) -> None:
         """The operators' rate: admissions per second now, and the ceiling the
         adaptive rate climbs back to."""
-        if rate <= 0:
-            raise ValueError("the admission rate must be above zero; pause instead")
+        check_rate(rate)
         self._configure(program)
         self.backend.set_rate(
             program.slug, self.now(), rate, target=rate, reason=reason, actor=actor

@@ -23,8 +23,11 @@ Backends take the time as an argument (seconds since the epoch) and never read
 a clock, so that a simulation can run launch day in a few minutes.
 """
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
+
+from pauschale.programs.waiting_room_spec import MAX_ADMISSION_RATE_PER_S
 
 MEASURE_SECONDS = 60.0
 """Time constant of the measured admission rate."""
@@ -41,6 +44,24 @@ EPSILON = 1e-9
 """Credit adds up in small steps; an admission is not lost to rounding."""
 KEEP_FINISHED_SECONDS = 3600
 """Admitted and lost tickets are remembered this long for their holders' polls."""
+
+
+def rate_problem(rate: float) -> str | None:
+    """Why ``rate`` (admissions per second) cannot be set, or None if it can."""
+    if not math.isfinite(rate) or not 0 < rate <= MAX_ADMISSION_RATE_PER_S:
+        return (
+            f"the admission rate must be a number above 0 and at most "
+            f"{MAX_ADMISSION_RATE_PER_S} per second (to stop admitting, pause)"
+        )
+    return None
+
+
+def check_rate(rate: float) -> None:
+    """Raise ValueError for a rate that no room may take (infinite, not a
+    number, zero, negative or absurdly high)."""
+    problem = rate_problem(rate)
+    if problem:
+        raise ValueError(problem)
 
 
 @dataclass(frozen=True)

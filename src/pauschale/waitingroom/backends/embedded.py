@@ -25,6 +25,7 @@ from .base import (
     SWEEP_BATCH,
     RoomConfig,
     RoundTrip,
+    check_rate,
     estimate,
 )
 
@@ -232,6 +233,10 @@ class EmbeddedBackend:
         target: float | None = None,
         expected: float | None = None,
     ) -> bool:
+        check_rate(rate)
+        if target is not None:
+            check_rate(target)
+
         def work(db):
             room = _Room.load(db, slug, now)
             if room is None:
@@ -356,6 +361,12 @@ class _Room:
         )
         for name in self.FIELDS:
             setattr(self, name, row[name])
+        # A rate that is no finite number (set before rates were checked) is
+        # read as 0: the room admits nobody until an operator sets a rate, and
+        # the credit piled up by an infinite rate is void.
+        for name in ("rate", "target", "credit", "saved"):
+            if not math.isfinite(getattr(self, name)):
+                setattr(self, name, 0.0)
         self.paused = bool(self.paused)
         self.prior_tick = self.tick
         self.admitted_now = 0
@@ -636,8 +647,8 @@ class _Room:
             (self.slug,),
         ).fetchone()[0]
         return {
-            "rate": row["rate"],
-            "target": row["target"],
+            "rate": self.rate,
+            "target": self.target,
             "paused": bool(row["paused"]),
             "tickets": row["tickets"],
             "admitted": row["admitted"],
@@ -646,7 +657,7 @@ class _Room:
             "waiting": self._live(),
             "prequeue": prequeue,
             "pending": pending,
-            "credit": row["credit"],
+            "credit": self.credit,
             "m_adm": row["m_adm"],
             "m_busy": row["m_busy"],
             "m_lapse": row["m_lapse"],

@@ -13,7 +13,7 @@ import redis
 import redis.asyncio
 
 from . import redis_scripts as lua
-from .base import RoomConfig, RoundTrip
+from .base import RoomConfig, RoundTrip, check_rate
 
 ROUND_TRIPS_KEPT = 1000
 IDLE_EXPIRY_SECONDS = 14 * 24 * 3600
@@ -137,6 +137,9 @@ class RedisBackend:
         target: float | None = None,
         expected: float | None = None,
     ) -> bool:
+        check_rate(rate)
+        if target is not None:
+            check_rate(target)
         change = {"at": now, "rate": rate, "reason": reason, "actor": actor}
         args = [
             repr(now),

@@ -43,16 +43,24 @@ local ADVANCE_EVERY = {ADVANCE_EVERY_SECONDS}
 local EPS = {EPSILON}
 local S = {{}}
 
+-- A rate that is no finite number (set before rates were checked) is read as
+-- 0: the room admits nobody until an operator sets a rate, and the credit
+-- piled up by an infinite rate is void.
+local function finite(x)
+  if x == nil or x ~= x or x == math.huge or x == -math.huge then return 0 end
+  return x
+end
+
 local function load()
   local v = redis.call('HMGET', R, 'seq', 'served', 'credit', 'tick', 'paused',
     'rate', 'burst_s', 'grace', 'token_s', 'm_adm', 'm_busy', 'next_open',
     'draws', 'poll_s', 'saved', 'm_lapse')
   S.seq = tonumber(v[1]) or 0
   S.served = tonumber(v[2]) or 0
-  S.credit = tonumber(v[3]) or 0
+  S.credit = finite(tonumber(v[3]))
   S.tick = tonumber(v[4]) or now
   S.paused = v[5] == '1'
-  S.rate = tonumber(v[6]) or 0
+  S.rate = finite(tonumber(v[6]))
   S.burst_s = tonumber(v[7]) or 1
   S.grace = tonumber(v[8]) or 120
   S.token_s = tonumber(v[9]) or 300
@@ -66,7 +74,7 @@ local function load()
     end
   end
   S.poll_s = tonumber(v[14]) or 5
-  S.saved = tonumber(v[15]) or 0
+  S.saved = finite(tonumber(v[15]))
   S.m_lapse = tonumber(v[16]) or 0
   S.admitted_now = 0
 end
@@ -411,7 +419,7 @@ for _, c in ipairs(redis.call('ZRANGE', P .. 'opens', 0, -1)) do
   prequeue = prequeue + redis.call('ZCARD', P .. 'pre:' .. c)
 end
 local out = {
-  rate = S.rate, target = tonumber(v[1]), paused = S.paused,
+  rate = S.rate, target = finite(tonumber(v[1])), paused = S.paused,
   tickets = tonumber(v[2]) or 0, admitted = tonumber(v[3]) or 0,
   max_position = S.seq, served = S.served,
   waiting = S.seq - S.served - redis.call('ZCARD', P .. 'gone'),

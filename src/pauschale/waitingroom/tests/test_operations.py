@@ -13,6 +13,8 @@ from pauschale.backoffice.tests.staff import make_staff, sign_in
 from pauschale.waitingroom import services
 from pauschale.waitingroom.room import Room
 
+from .conftest import simple_room
+
 URL = "/backoffice/warteraum/eppsg-2023/"
 
 
@@ -112,5 +114,111 @@ def test_the_command_shows_sets_pauses_and_resumes(program):
 def test_the_command_refuses_a_rate_of_zero(program):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="above zero"):
+    with pytest.raises(CommandError, match="set-rate 0.0: .* above 0"):
         call_command("waitingroom", "set-rate", "0", program="eppsg-2023")
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-1", "1e9"])
+def test_the_command_refuses_a_rate_that_is_no_sane_number(program, rate):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as refused:
+        call_command("waitingroom", "set-rate", rate, program="eppsg-2023")
+
+    assert str(refused.value).startswith("set-rate ")
+    assert "must be a number above 0 and at most 100000 per second" in str(
+        refused.value
+    )
+    assert services.overview(program)["rate"] == 50
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("rate", "error"),
+    [
+        ("inf", "Bitte eine Zahl eingeben."),
+        ("nan", "Bitte eine Zahl eingeben."),
+        ("1e9", "kleiner oder gleich 100000"),
+        ("0", "größer oder gleich 0.01"),
+    ],
+)
+def test_the_page_refuses_a_rate_that_is_no_sane_number(
+    client, program, staff, rate, error
+):
+    sign_in(client, staff)
+
+    response = client.post(URL, {"action": "set_rate", "rate": rate, "reason": "x"})
+
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert error in soup.select_one("#id_rate_error").get_text()
+    assert fields(response)["rate"] == "50,00"
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("rate", [float("inf"), float("nan"), 0.0, 1e9])
+def test_the_backend_refuses_a_rate_that_is_no_sane_number(room, clock, rate):
+    program = simple_room(rate=5)
+    room.join(program)
+
+    with pytest.raises(ValueError, match="at most 100000 per second"):
+        room.backend.set_rate(
+            program.slug, room.now(), rate, reason="x", actor="a", target=rate
+        )
+    with pytest.raises(ValueError, match="at most 100000 per second"):
+        room.set_rate(program, rate, actor="a", reason="x")
+
+    assert room.snapshot(program)["rate"] == 5
+
+
+def test_a_room_holding_an_infinite_rate_admits_nobody_and_set_rate_repairs_it(
+    room, clock, backend_place
+):
+    """Before rates were checked, `set-rate inf` could be stored; such a room
+    broke every poll. It now counts as rate 0 until an operator sets a rate."""
+    program = simple_room(rate=5)
+    first = room.join(program)
+    _store_infinite_rate(room.backend, backend_place.kind, program.slug)
+    clock.advance(1)
+
+    waiting = room.join(program)
+    assert waiting.status["state"] == "waiting"
+    assert room.snapshot(program)["rate"] == 0
+    assert room.poll(program.slug, first.id)["state"] == "admitted"
+
+    room.set_rate(program, 5, actor="operator", reason="repair")
+    clock.advance(1)
+
+    state = room.snapshot(program)
+    assert (state["rate"], state["target"]) == (5, 5)
+    assert room.poll(program.slug, waiting.id)["state"] == "admitted"
+
+
+def _store_infinite_rate(backend, kind: str, slug: str) -> None:
+    if kind == "redis":
+        backend.client.hset(
+            backend.prefix(slug) + "room",
+            mapping={"rate": "inf", "target": "inf", "credit": "inf"},
+        )
+        return
+    db = backend._db()
+    db.execute(
+        "UPDATE room SET rate = ?, target = ?, credit = ? WHERE program = ?",
+        (float("inf"), float("inf"), float("inf"), slug),
+    )
+    db.commit()
+
+
+def test_the_command_repairs_a_room_holding_an_infinite_rate(program):
+    room = Room()
+    room.snapshot(program)
+    _store_infinite_rate(room.backend, "embedded", program.slug)
+    out = StringIO()
+
+    call_command(
+        "waitingroom", "set-rate", "40", program="eppsg-2023", reason="x", stdout=out
+    )
+
+    assert "rate: 40.00/s (set by operators: 40.00/s" in out.getvalue()
+    event = AuditEvent.objects.get(action="waiting_room_rate_set")
+    assert (event.details["old"], event.details["new"]) == (0.0, 40.0)

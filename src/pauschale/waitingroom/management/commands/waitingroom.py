@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pauschale.programs.models import Program
 from pauschale.waitingroom import services
+from pauschale.waitingroom.backends.base import rate_problem
 from pauschale.waitingroom.display import local_time
 
 
@@ -33,8 +34,11 @@ class Command(BaseCommand):
         actor = f"command:{getpass.getuser()}"
 
         if action == "set-rate":
-            if rate is None or rate <= 0:
-                raise CommandError("set-rate needs a rate above zero (or use pause)")
+            if rate is None:
+                raise CommandError("set-rate needs a rate (admissions per second)")
+            problem = rate_problem(rate)
+            if problem:
+                raise CommandError(f"set-rate {rate}: {problem}")
             services.set_rate(found, rate, actor=actor, reason=reason)
         elif action == "pause":
             services.pause(found, actor=actor, reason=reason)
