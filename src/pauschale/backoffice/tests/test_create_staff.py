@@ -103,3 +103,29 @@ def test_an_unknown_institution_is_named(institution_id):
         )
 
     assert not StaffProfile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "problem"),
+    [
+        (
+            "a" * 300,
+            "--username: Ensure this value has at most 150 characters (it has 300).",
+        ),
+        ("anna by", "--username: Enter a valid username."),
+        ("", "--username: This field cannot be blank."),
+    ],
+)
+def test_a_user_name_that_could_never_log_in_is_refused(username, problem):
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "create_staff",
+            "--username",
+            username,
+            "--role",
+            "operator",
+            stdout=io.StringIO(),
+        )
+
+    assert str(refused.value).startswith(problem)
+    assert not StaffProfile.objects.exists()

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         role = options["role"]
         land, institution = self._scope(role, options["land"], options["institution"])
         User = get_user_model()
-        username = options["username"]
+        username = self._username(User, options["username"])
         if User.objects.filter(username=username).exists():
             raise CommandError(f"user {username} exists already")
         password = self._password(options["password_stdin"], username)
@@ -96,6 +97,18 @@ class Command(BaseCommand):
         if land or institution_id is not None:
             raise CommandError("role operator takes neither --land nor --institution")
         return None, None
+
+    def _username(self, User, username: str) -> str:
+        """The user name as the login form will compare it, checked with the
+        user model's own rules (at most 150 characters, letters, digits and
+        @.+-_), so that no account is created that can never log in."""
+        field = User._meta.get_field(User.USERNAME_FIELD)
+        with translation.override("en"):
+            try:
+                return field.clean(User.normalize_username(username), None)
+            except ValidationError as exc:
+                problems = " ".join(exc.messages)
+        raise CommandError(f"--username: {problems}")
 
     def _password(self, from_stdin: bool, username: str) -> str:
         if not from_stdin:
