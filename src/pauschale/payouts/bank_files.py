@@ -49,12 +49,14 @@ _REJECTED = "RJCT"
 class Problem:
     """One reason a file is refused. ``message`` is English and a msgid of this
     module's catalogue; ``detail`` fills its ``%(detail)s`` (libxml2's words or
-    a code, with values replaced) and is never translated."""
+    a code, with values replaced) and is never translated; ``values`` fills
+    further placeholders (ids, dates, XSD type names), never a value of the file."""
 
     line: int
     field: str
     message: str
     detail: str = ""
+    values: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         """In English, for the command and logs."""
@@ -69,7 +71,7 @@ class Problem:
         where = [line % {"line": self.line}] if self.line else []
         if self.field:
             where.append(self.field)
-        message = message % {"detail": self.detail}
+        message = message % {"detail": self.detail, **self.values}
         return f"{', '.join(where)}: {message}" if where else message
 
 
@@ -107,19 +109,34 @@ class RejectedMessage:
     line: int
 
 
+@dataclass(frozen=True)
+class NotifiedAccount:
+    """camt.054: an account the notification is about, and where the file names it."""
+
+    iban: str
+    """Empty if the account is not identified by an IBAN."""
+    line: int
+
+
 @dataclass
 class BankFileContent:
     kind: str
     message_id: str
     created_at: datetime | None
-    account_ibans: set[str] = field(default_factory=set)
+    accounts: list[NotifiedAccount] = field(default_factory=list)
     """camt.054: the accounts notified about (the Land's payer account)."""
     original_message_ids: set[str] = field(default_factory=set)
     """pain.002: the MsgIds of our pain.001 files the report is about."""
+    original_message_line: int = 0
+    """pain.002: the line of ``OrgnlMsgId``."""
     returns: list[ReportedReturn] = field(default_factory=list)
     rejected_messages: list[RejectedMessage] = field(default_factory=list)
     other_entries: int = 0
     """Entries or statuses that are no return or reject (bookings, acceptances)."""
+
+    @property
+    def account_ibans(self) -> set[str]:
+        return {account.iban for account in self.accounts if account.iban}
 
 
 # --- schemas ------------------------------------------------------------------------
@@ -226,44 +243,139 @@ def _validate(root, kind: str, name: str) -> None:
     validator = schema(kind)
     if validator.validate(root):
         return
-    message = gettext_noop("does not match the ISO schema: %(detail)s")
     problems = []
     for error in validator.error_log:
-        where = _field_of(root, error.path)
-        problems.append(Problem(error.line, where, message, _clean(error)))
+        element = _element_at(root, error.path)
+        attribute = _ELEMENT_PREFIX.match(error.message)
+        attribute = attribute.group("attribute") if attribute else None
+        where = _field_of(root, element)
+        if where and attribute:
+            where = f"{where}/@{attribute}"
+        type_name = ""
+        if where and not attribute and _is_about_a_value(error.message):
+            type_name = _declared_type(kind, where)
+        if type_name:
+            message = gettext_noop(
+                "does not match the ISO schema (type %(type)s): %(detail)s"
+            )
+        else:
+            message = gettext_noop("does not match the ISO schema: %(detail)s")
+        detail = _clean(error.message, _document_values(element))
+        values = {"type": type_name} if type_name else {}
+        problems.append(Problem(error.line, where, message, detail, values))
     raise BankFileError(name, problems)
 
 
-def _field_of(root, path: str | None) -> str:
-    """The element path of an error in local names: ``Ntfctn/Ntry/Amt``."""
+def _is_about_a_value(message: str) -> bool:
+    """True for an error on an element's value (a facet or its simple type),
+    where the XSD type says what was expected; False for the structure."""
+    return "[facet '" in message or " is not a valid value of " in message
+
+
+def _element_at(root, path: str | None):
+    """The element an error of the schema validator points to, or None."""
     if not path:
-        return ""
+        return None
     try:
         found = root.getroottree().xpath(path)
     except etree.XPathError:
-        return ""
+        return None
     if not found or not isinstance(found[0], etree._Element):
-        return ""
+        return None
+    return found[0]
+
+
+def _field_of(root, element) -> str:
+    """The element path of an error in local names: ``Ntfctn/Ntry/Amt``."""
     names = []
-    element = found[0]
     while element is not None and element is not root:
         names.append(etree.QName(element).localname)
         element = element.getparent()
     return "/".join(reversed(names))
 
 
-_ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '[^']*')?: ")
-_NAMESPACE = re.compile(r"\{[^}]*\}")
-_QUOTED = re.compile(r"(facet )?'([^']*)'")
+_XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
-def _clean(error) -> str:
-    message = _ELEMENT_PREFIX.sub("", error.message)
-    return _redact(_NAMESPACE.sub("", message))
+def _declared_type(kind: str, where: str) -> str:
+    """The XSD type the schema gives the element at ``where`` (a path of local
+    names below the document), e.g. ``IBAN2007Identifier``; empty if not found.
+
+    The ISO schemas declare every type at the top level and every element
+    inside the named type of its parent, so the path is followed type by type.
+    """
+    types = _schema_types(kind)
+    type_name = "Document"
+    for local_name in where.split("/"):
+        declared = types.get(type_name)
+        if declared is None:
+            return ""
+        element = next(
+            (e for e in declared.iter(f"{_XS}element") if e.get("name") == local_name),
+            None,
+        )
+        if element is None:
+            return ""
+        type_name = element.get("type", "")
+    return type_name
+
+
+@functools.cache
+def _schema_types(kind: str) -> dict:
+    root = _schema_document(kind).getroot()
+    return {
+        t.get("name"): t
+        for t in root
+        if t.tag in (f"{_XS}complexType", f"{_XS}simpleType") and t.get("name")
+    }
+
+
+def _document_values(element) -> list[str]:
+    """The values an error message may quote: the text and attribute values of
+    the element it is about, as written and as the schema sees them."""
+    if element is None:
+        return []
+    written = [element.text or "", *element.attrib.values()]
+    seen = {v for w in written for v in (w, w.strip(), " ".join(w.split())) if v}
+    return sorted(seen, key=len, reverse=True)
+
+
+_ELEMENT_PREFIX = re.compile(
+    r"^Element '[^']*'(?:, attribute '(?P<attribute>[^']*)')?: "
+)
+_VALUE_SLOTS = (
+    # libxml2 quotes the value of the document in these two places only; the
+    # lookahead lets a value contain an apostrophe.
+    re.compile(r"(?<=The value )'.*?'(?= (?:is|has|must|does) )", re.DOTALL),
+    re.compile(r"^'.*?'(?= is not a valid value )", re.DOTALL),
+)
+_SCHEMA_SET = re.compile(r"(the set \{[^}]*\})")
+_NAMESPACE = re.compile(r"\{[^{}'\s]*:[^{}'\s]*\}")
+_QUOTED = re.compile(r"(facet |type |pattern |attribute |element )?'([^']*)'")
+
+
+def _clean(message: str, values: list[str]) -> str:
+    """libxml2's message on a schema error without the document's values.
+
+    Names from the schema stay (element and attribute names, XSD types,
+    facets, patterns, the allowed codes of an enumeration): they are the
+    meaning of the message. The values of the element are replaced first,
+    then whatever libxml2 quotes where it puts a value.
+    """
+    message = _ELEMENT_PREFIX.sub("", message)
+    for value in values:
+        message = message.replace(f"'{value}'", "[value]")
+    for slot in _VALUE_SLOTS:
+        message = slot.sub("[value]", message)
+    parts = _SCHEMA_SET.split(message)
+    # Odd parts are enumerations of the schema: their codes are kept.
+    parts[::2] = [_redact(part) for part in parts[::2]]
+    return _NAMESPACE.sub("", "".join(parts))
 
 
 def _redact(message: str) -> str:
-    """Drop quoted values (they may be names or IBANs); keep numbers and facets."""
+    """Drop quoted values (they may be names or IBANs); keep numbers and the
+    names that follow 'facet', 'type', 'pattern', 'attribute' or 'element'."""
     return _QUOTED.sub(
         lambda m: m.group(0) if m.group(1) or m.group(2).isdigit() else "[value]",
         message,
@@ -352,9 +464,10 @@ def _read_camt054(root, name: str) -> BankFileContent:
     )
     problems: list[Problem] = []
     for account in _children(notification, "Ntfctn"):
-        iban = _text(account, "Acct", "Id", "IBAN")
-        if iban:
-            content.account_ibans.add(iban)
+        holder = _child(account, "Acct")
+        content.accounts.append(
+            NotifiedAccount(_text(holder, "Id", "IBAN"), holder.sourceline or 0)
+        )
         for entry in _children(account, "Ntry"):
             if _is_return(entry):
                 _read_return_entry(entry, content, problems)
@@ -444,6 +557,7 @@ def _read_pain002(root, name: str) -> BankFileContent:
         message_id=_text(report, "GrpHdr", "MsgId"),
         created_at=_datetime(_text(report, "GrpHdr", "CreDtTm")),
         original_message_ids={original},
+        original_message_line=_child(group, "OrgnlMsgId").sourceline or 0,
     )
     blocks = _children(report, "OrgnlPmtInfAndSts")
     has_transactions = any(_children(b, "TxInfAndSts") for b in blocks)

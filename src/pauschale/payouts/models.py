@@ -256,7 +256,8 @@ class BankFile(models.Model):
     """A file the bank sent back: camt.054 (returns) or pain.002 (status report).
 
     Imported once: the SHA-256 of its content is unique, so a second import of
-    the same file finds this row and changes nothing.
+    the same file finds this row and changes nothing. Its MsgId is unique per
+    Land and kind: a bank never sends two different messages with one MsgId.
     """
 
     class Kind(models.TextChoices):
@@ -285,6 +286,12 @@ class BankFile(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["land", "imported_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["land", "kind", "message_id"],
+                name="one_bank_message_id_per_land_and_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
@@ -303,13 +310,18 @@ class BankReturn(models.Model):
         UNMATCHED = "unmatched", "nicht zuzuordnen"
         """No payment has this EndToEndId."""
         FLAGGED = "flagged", "zu prüfen"
-        """Matched a payment that was not sent, or has come back already."""
+        """Matched a payment but not applied; ``flag`` says why."""
 
     class Flag(models.TextChoices):
         NONE = "", "—"
         NOT_SENT = "not_sent", "Zahlung war nicht freigegeben"
         ALREADY_RETURNED = "already_returned", "Zahlung war schon zurückgekommen"
         OTHER_LAND = "other_land", "Zahlung eines anderen Landes"
+        AMOUNT_DIFFERS = (
+            "amount_differs",
+            "Betrag fehlt oder weicht von der Zahlung ab",
+        )
+        """The returned amount is not the payment's (or the file does not say it)."""
 
     bank_file = models.ForeignKey(
         BankFile, on_delete=models.PROTECT, related_name="returns"

@@ -7,10 +7,15 @@ file and matches it by EndToEndId to its payment:
   (pain.002) with the reason code; the applicant is then asked for a corrected
   account on the status page if the reason allows it;
 - a return that matches no payment is kept as ``unmatched``;
-- a return for a payment that was not sent, or has come back already, is kept
-  as ``flagged`` and changes nothing.
+- a return for a payment that was not sent, has come back already or belongs
+  to another Land, or whose amount is not the payment's, is kept as
+  ``flagged`` and changes nothing: a clerk looks at it.
 
-A file imported a second time (same SHA-256) changes nothing at all.
+A file must belong to one Land: a camt.054 about an account that is no payer
+account, or a pain.002 about a message we did not send, is refused as a whole.
+A file imported a second time (same SHA-256) changes nothing at all; another
+file with the MsgId of one imported before (same Land and kind) is refused,
+because a bank never sends two messages with one MsgId.
 """
 
 import hashlib
@@ -22,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from pauschale.audit import services as audit
@@ -32,6 +38,7 @@ from pauschale.programs.models import Program
 from . import reasons
 from .bank_files import (
     CAMT_054,
+    PAIN_002,
     BankFileContent,
     BankFileError,
     Problem,
@@ -50,6 +57,8 @@ class ImportResult:
     """False if the same file had been imported before: nothing changed."""
     by_reason: dict[str, int] = field(default_factory=dict)
     """Applied returns per reason code."""
+    by_flag: dict[str, int] = field(default_factory=dict)
+    """Flagged returns per flag (``amount_differs``, ``other_land``, …)."""
 
 
 def import_bank_file(
@@ -59,7 +68,8 @@ def import_bank_file(
 
     With ``land`` (a clerk's own Land), a file about another Land's account or
     messages is refused. Raises BankFileError (file, line, field) for a file
-    that is not valid; then nothing is stored.
+    that is not valid, that belongs to no Land or to several, or whose MsgId
+    came before in another file; then nothing is stored.
     """
     name = Path(name).name or "bank-file.xml"
     digest = hashlib.sha256(data).hexdigest()
@@ -68,12 +78,13 @@ def import_bank_file(
         return _repeated(existing, actor)
 
     content = read_bank_file(data, name)
-    file_land = _land_of(content)
+    file_land = _land_of(content, name)
     if land is not None and file_land != land:
         message = gettext_noop(
             "the file is not about an account or payment run of %(detail)s"
         )
         raise BankFileError(name, [Problem(0, "", message, land)])
+    _refuse_reused_message_id(content, file_land, name)
 
     path = _keep_copy(data, digest)
     try:
@@ -90,12 +101,15 @@ def import_bank_file(
                 imported_by=actor,
                 other_count=content.other_entries,
             )
-            by_reason = _record_returns(bank_file, content, file_land)
-            _audit_import(bank_file, actor, by_reason)
+            by_reason, by_flag = _record_returns(bank_file, content, file_land)
+            _audit_import(bank_file, actor, by_reason, by_flag)
     except IntegrityError:
-        # The same file, imported at the same moment by someone else.
+        # The same file, or another with its MsgId, imported at the same
+        # moment by someone else.
         existing = BankFile.objects.filter(sha256=digest).first()
         if existing is None:
+            path.unlink(missing_ok=True)
+            _refuse_reused_message_id(content, file_land, name)
             raise
         return _repeated(existing, actor)
 
@@ -109,7 +123,9 @@ def import_bank_file(
         unmatched=bank_file.unmatched_count,
         flagged=bank_file.flagged_count,
     )
-    return ImportResult(bank_file=bank_file, created=True, by_reason=by_reason)
+    return ImportResult(
+        bank_file=bank_file, created=True, by_reason=by_reason, by_flag=by_flag
+    )
 
 
 def _repeated(bank_file: BankFile, actor: str) -> ImportResult:
@@ -136,19 +152,92 @@ def _keep_copy(data: bytes, digest: str) -> Path:
     return path.resolve()
 
 
-def _land_of(content: BankFileContent) -> str | None:
+def _land_of(content: BankFileContent, name: str) -> str:
     """The Land whose payer account (camt.054) or payment files (pain.002) the
-    file is about; None if it names none we know or several."""
+    file is about.
+
+    Raises BankFileError for a camt.054 that names an account which is no
+    payer account (by its line; that IBAN may be anyone's), for a pain.002
+    about a message we did not send, and for a file about several Länder.
+    """
     if content.kind == CAMT_054:
-        lands = {_payer_accounts().get(iban) for iban in content.account_ibans}
+        lands = _lands_of_accounts(content, name)
     else:
         lands = set(
             PaymentFile.objects.filter(
                 message_id__in=content.original_message_ids
             ).values_list("run__land_id", flat=True)
         )
-    lands.discard(None)
-    return lands.pop() if len(lands) == 1 else None
+    if not lands and content.kind == PAIN_002:
+        log.warning("bank_file_refused", kind=content.kind, reason="unknown_message")
+        message = gettext_noop(
+            "the report is about the message %(detail)s, which is no payment file "
+            "of this platform"
+        )
+        where = "CstmrPmtStsRpt/OrgnlGrpInfAndSts/OrgnlMsgId"
+        detail = ", ".join(sorted(content.original_message_ids))
+        problem = Problem(content.original_message_line, where, message, detail)
+        raise BankFileError(name, [problem])
+    if len(lands) > 1:
+        log.warning("bank_file_refused", kind=content.kind, reason="several_lands")
+        message = gettext_noop(
+            "the file is about more than one Land (%(detail)s); the bank sends "
+            "one file per payer account"
+        )
+        raise BankFileError(name, [Problem(0, "", message, ", ".join(sorted(lands)))])
+    return lands.pop()
+
+
+def _lands_of_accounts(content: BankFileContent, name: str) -> set[str]:
+    """The Länder of the accounts a camt.054 names; refused if one is no payer
+    account (such a file's returns could be applied to no Land's payments)."""
+    payer_accounts = _payer_accounts()
+    lands, problems = set(), []
+    for account in content.accounts:
+        land = payer_accounts.get(account.iban)
+        if land is not None:
+            lands.add(land)
+            continue
+        message = gettext_noop(
+            "the account is no payer account of a Land; only files of a payer "
+            "account are imported"
+        )
+        where = "BkToCstmrDbtCdtNtfctn/Ntfctn/Acct"
+        problems.append(Problem(account.line, where, message))
+    if problems:
+        log.warning("bank_file_refused", kind=content.kind, reason="not_payer_account")
+        raise BankFileError(name, problems)
+    return lands
+
+
+def _refuse_reused_message_id(content: BankFileContent, land: str, name: str) -> None:
+    """A bank never sends two different messages with one MsgId: a second file
+    with the MsgId of an imported one (same Land and kind) is refused whole."""
+    earlier = BankFile.objects.filter(
+        land_id=land, kind=content.kind, message_id=content.message_id
+    ).first()
+    if earlier is None:
+        return
+    log.warning(
+        "bank_file_refused",
+        kind=content.kind,
+        land=land,
+        reason="message_id_reused",
+        message_id=content.message_id,
+        earlier_bank_file_id=earlier.pk,
+    )
+    message = gettext_noop(
+        "the message id %(detail)s came before in another file (bank file "
+        "%(bank_file)s, imported %(imported_at)s); a bank never sends two "
+        "messages with one id, so nothing of this file was imported"
+    )
+    imported_at = timezone.localtime(earlier.imported_at)
+    values = {
+        "bank_file": str(earlier.pk),
+        "imported_at": imported_at.strftime("%Y-%m-%d %H:%M"),
+    }
+    problem = Problem(0, "GrpHdr/MsgId", message, content.message_id, values)
+    raise BankFileError(name, [problem])
 
 
 def _payer_accounts() -> dict[str, str]:
@@ -163,8 +252,10 @@ def _payer_accounts() -> dict[str, str]:
 
 
 def _record_returns(
-    bank_file: BankFile, content: BankFileContent, land: str | None
-) -> dict[str, int]:
+    bank_file: BankFile, content: BankFileContent, land: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Store every return of the file and apply those that match a sent
+    payment; the applied ones per reason code and the flagged ones per flag."""
     reported = list(content.returns)
     for rejected in content.rejected_messages:
         reported += _expand_rejected_message(rejected, start=len(reported))
@@ -181,10 +272,10 @@ def _record_returns(
         else Payment.Status.REJECTED
     )
     now = clock.now()
-    rows, applied, outcomes = [], Counter(), Counter()
+    rows, applied, flagged, outcomes = [], Counter(), Counter(), Counter()
     for entry in reported:
         payment = payments.get(entry.end_to_end_id)
-        outcome, flag = _outcome(payment, land)
+        outcome, flag = _outcome(entry, payment, land, bank_file.kind)
         if outcome == BankReturn.Outcome.APPLIED:
             payment.status = ended_status
             payment.return_reason = entry.reason_code
@@ -192,6 +283,8 @@ def _record_returns(
             payment.save(update_fields=["status", "return_reason", "returned_at"])
             applied[entry.reason_code or "none"] += 1
             _warn_if_unknown(entry, bank_file)
+        elif outcome == BankReturn.Outcome.FLAGGED:
+            flagged[flag] += 1
         outcomes[outcome] += 1
         rows.append(_return_row(bank_file, entry, payment, outcome, flag))
     BankReturn.objects.bulk_create(rows, batch_size=2_000)
@@ -208,19 +301,32 @@ def _record_returns(
             "flagged_count",
         ]
     )
-    return dict(sorted(applied.items()))
+    return dict(sorted(applied.items())), dict(sorted(flagged.items()))
 
 
-def _outcome(payment: Payment | None, land: str | None) -> tuple[str, str]:
+def _outcome(
+    entry: ReportedReturn, payment: Payment | None, land: str, kind: str
+) -> tuple[str, str]:
     if payment is None:
         return BankReturn.Outcome.UNMATCHED, BankReturn.Flag.NONE
-    if land is not None and payment.land_id != land:
+    if payment.land_id != land:
         return BankReturn.Outcome.FLAGGED, BankReturn.Flag.OTHER_LAND
     if payment.status == Payment.Status.SENT:
+        if not _amount_agrees(entry, payment, kind):
+            return BankReturn.Outcome.FLAGGED, BankReturn.Flag.AMOUNT_DIFFERS
         return BankReturn.Outcome.APPLIED, BankReturn.Flag.NONE
     if payment.has_ended:
         return BankReturn.Outcome.FLAGGED, BankReturn.Flag.ALREADY_RETURNED
     return BankReturn.Outcome.FLAGGED, BankReturn.Flag.NOT_SENT
+
+
+def _amount_agrees(entry: ReportedReturn, payment: Payment, kind: str) -> bool:
+    """Money that comes back in another amount than was paid is a case for a
+    person, not a return. A pain.002 may leave the amount out (nothing was
+    paid); a camt.054 return whose amount cannot be told is checked by a person."""
+    if entry.amount_cents is None:
+        return kind == BankFile.Kind.PAIN002
+    return entry.amount_cents == payment.amount_cents
 
 
 def _expand_rejected_message(rejected, start: int) -> list[ReportedReturn]:
@@ -272,7 +378,12 @@ def _warn_if_unknown(entry: ReportedReturn, bank_file: BankFile) -> None:
         )
 
 
-def _audit_import(bank_file: BankFile, actor: str, by_reason: dict[str, int]) -> None:
+def _audit_import(
+    bank_file: BankFile,
+    actor: str,
+    by_reason: dict[str, int],
+    by_flag: dict[str, int],
+) -> None:
     audit.record(
         actor,
         "bank_file_imported",
@@ -286,6 +397,7 @@ def _audit_import(bank_file: BankFile, actor: str, by_reason: dict[str, int]) ->
         unmatched=bank_file.unmatched_count,
         flagged=bank_file.flagged_count,
         applied_by_reason=by_reason,
+        flagged_by_flag=by_flag,
     )
 
 

@@ -231,3 +231,116 @@ def test_a_bank_file_with_a_doctype_is_refused_with_a_message(
     ) in page
     assert "root:" not in page
     assert not BankFile.objects.exists()
+
+
+def _released(as_user, clerk_by, approver_by) -> Payment:
+    _prepare(as_user(clerk_by))
+    run = PaymentRun.objects.get()
+    as_user(approver_by).post(f"/backoffice/runs/{run.pk}/release/")
+    return Payment.objects.order_by("pk").first()
+
+
+def test_a_bank_file_of_an_account_that_is_no_payer_account_is_refused(
+    as_user, clerk_by, approver_by, paid_by
+):
+    payment = _released(as_user, clerk_by, approver_by)
+    iban = "DE89370400440532013000"
+    content = _camt(
+        [SimulatedReturn(payment.end_to_end_id, payment.amount_cents, "AC01")]
+    ).replace(
+        Program.objects.get().spec.lands["DE-BY"].payer.iban.encode(), iban.encode()
+    )
+
+    response = _upload(as_user(clerk_by), content)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    line = content[: content.index(b"<Acct>")].count(b"\n") + 1
+    assert (
+        f"<li>Zeile {line}, BkToCstmrDbtCdtNtfctn/Ntfctn/Acct: das Konto ist kein "
+        "Auszahlungskonto eines Landes; eingelesen werden nur Dateien eines "
+        "Auszahlungskontos</li>"
+    ) in page
+    assert iban not in page
+    assert not BankFile.objects.exists()
+    payment.refresh_from_db()
+    assert payment.status == "sent"
+
+
+def test_a_returned_amount_that_differs_is_listed_for_checking_not_applied(
+    as_user, clerk_by, approver_by, paid_by
+):
+    payment = _released(as_user, clerk_by, approver_by)
+    client = as_user(clerk_by)
+
+    response = _upload(
+        client, _camt([SimulatedReturn(payment.end_to_end_id, 25_000, "AC01")])
+    )
+
+    bank_file = BankFile.objects.get()
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == "sent"
+    page = client.get(f"/backoffice/bank/{bank_file.pk}/").content.decode()
+    applied = page.split('data-returns="applied"', 1)[1].split("</table>", 1)[0]
+    flagged = page.split('data-returns="flagged"', 1)[1].split("</table>", 1)[0]
+    assert payment.end_to_end_id not in applied
+    assert payment.end_to_end_id in flagged
+    assert "250,00 €" in flagged
+    assert (
+        "Betrag fehlt oder weicht von der Zahlung ab (ausgezahlt 200,00 €)" in flagged
+    )
+    listing = client.get("/backoffice/bank/").content.decode()
+    to_check = listing.split('data-returns="to_check"', 1)[1].split("</table>", 1)[0]
+    assert payment.end_to_end_id in to_check
+
+
+def test_a_second_bank_file_with_the_same_message_id_is_refused(
+    as_user, clerk_by, approver_by, paid_by
+):
+    _released(as_user, clerk_by, approver_by)
+    first, second = Payment.objects.order_by("pk")[:2]
+    client = as_user(clerk_by)
+    _upload(client, _camt([SimulatedReturn(first.end_to_end_id, 20_000, "AC01")]))
+    earlier = BankFile.objects.get()
+
+    response = _upload(
+        client,
+        _camt([SimulatedReturn(second.end_to_end_id, 20_000, "AC04")]),
+        name="camt054-neu.xml",
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Die Datei wurde nicht eingelesen: camt054-neu.xml" in page
+    assert (
+        "<li>GrpHdr/MsgId: die Nachrichten-ID CAMT-BY-1 kam schon in einer anderen "
+        f"Datei vor (Bankdatei {earlier.pk}, eingelesen 2023-04-03 10:00); eine Bank "
+        "sendet nie zwei Nachrichten mit derselben ID, daher wurde nichts aus dieser "
+        "Datei eingelesen</li>"
+    ) in page
+    assert list(BankFile.objects.all()) == [earlier]
+    second.refresh_from_db()
+    assert second.status == "sent"
+    assert AuditEvent.objects.filter(action="bank_file_imported").count() == 1
+
+
+def test_a_bank_file_violating_the_schema_names_line_element_and_type_in_german(
+    as_user, clerk_by, paid_by
+):
+    payer = Program.objects.get().spec.lands["DE-BY"].payer.iban
+    content = _camt([SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")]).replace(
+        payer.encode(), b"Erika Musterfrau"
+    )
+
+    response = _upload(as_user(clerk_by), content)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    line = content[: content.index(b"Musterfrau")].count(b"\n") + 1
+    assert (
+        f"<li>Zeile {line}, BkToCstmrDbtCdtNtfctn/Ntfctn/Acct/Id/IBAN: entspricht "
+        "nicht dem ISO-Schema (Typ IBAN2007Identifier): [facet &#x27;pattern&#x27;] "
+        "The value [value] is not accepted by the pattern"
+    ) in page
+    assert "Musterfrau" not in page

@@ -39,12 +39,12 @@ def test_payment_and_kept_bank_files_go_under_the_demo_directory(
 
 @pytest.mark.django_db
 def test_a_bank_file_imported_by_the_demo_is_kept_under_its_directory(
-    instance_var, tmp_path
+    instance_var, tmp_path, program
 ):
     out = tmp_path / "demo"
     keep_files_under(out)
     data = camt054_returns(
-        account_iban="DE02120300000000202051",
+        account_iban=program.spec.lands["DE-BY"].payer.iban,
         returns=[SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")],
         message_id="CAMT-1",
         created_at=datetime(2023, 4, 6, 8, 0, tzinfo=ZoneInfo("Europe/Berlin")),

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 from django.utils import translation
 
 import pytest
 
 from pauschale.audit.models import AuditEvent
+from pauschale.payouts import returns
 from pauschale.payouts.bank_files import BankFileError, Problem, read_bank_file
 from pauschale.payouts.bank_simulator import (
     SimulatedReturn,
@@ -40,6 +42,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BY_PAYER = "DE12700000000020230001"
+HE_PAYER = "DE86500000000020230006"
 AT = datetime(2023, 3, 24, 7, 30, tzinfo=BERLIN)
 NEW_IBAN = "DE89370400440532013000"
 
@@ -270,6 +273,195 @@ def test_a_file_of_an_unknown_account_is_refused_for_a_clerk(sent):
     assert Payment.objects.get(pk=sent[0].pk).status == "sent"
 
 
+# --- a file must belong to one payer account ------------------------------------
+
+
+def test_a_file_of_an_account_that_is_no_payer_account_is_refused_whole(sent, caplog):
+    caplog.set_level(logging.DEBUG)
+    data = _camt([_returned(sent[0], "AC01")], iban=NEW_IBAN)
+
+    with pytest.raises(BankFileError) as refused:
+        _import(data)  # as the command does: no Land given
+
+    (problem,) = refused.value.problems
+    assert problem.line == data[: data.index(b"<Acct>")].count(b"\n") + 1
+    assert str(refused.value) == (
+        f"camt054.xml: line {problem.line}, BkToCstmrDbtCdtNtfctn/Ntfctn/Acct: "
+        "the account is no payer account of a Land; only files of a payer "
+        "account are imported"
+    )
+    assert NEW_IBAN not in str(refused.value) + caplog.text
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+    assert not BankFile.objects.exists()
+
+
+def test_a_file_naming_a_payer_account_and_another_account_is_refused(sent):
+    data = _camt([_returned(sent[0], "AC01")])
+    account = data[data.index(b"<Ntfctn>") : data.index(b"</Ntfctn>") + 9]
+    other = account.replace(BY_PAYER.encode(), NEW_IBAN.encode())
+    data = data.replace(account, account + b"\n" + other)
+
+    with pytest.raises(BankFileError, match="no payer account of a Land"):
+        _import(data)
+
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+    assert not BankFile.objects.exists()
+
+
+def test_a_file_about_the_payer_accounts_of_two_lands_is_refused(sent):
+    data = _camt([_returned(sent[0], "AC01")])
+    account = data[data.index(b"<Ntfctn>") : data.index(b"</Ntfctn>") + 9]
+    hessen = account.replace(BY_PAYER.encode(), HE_PAYER.encode())
+    data = data.replace(account, account + b"\n" + hessen)
+
+    with pytest.raises(BankFileError) as refused:
+        _import(data)
+
+    assert str(refused.value) == (
+        "camt054.xml: the file is about more than one Land (DE-BY, DE-HE); "
+        "the bank sends one file per payer account"
+    )
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+def test_a_return_on_another_lands_payer_account_is_flagged_not_applied(sent):
+    result = _import(_camt([_returned(sent[0], "AC01")], iban=HE_PAYER))
+
+    assert result.bank_file.land_id == "DE-HE"
+    entry = result.bank_file.returns.get()
+    assert (entry.outcome, entry.flag) == ("flagged", "other_land")
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+def test_a_pain002_about_a_message_we_did_not_send_is_refused(sent):
+    data = pain002_rejects(
+        original_message_id="EPP-XX-UNKNOWN-1",
+        rejects=[(sent[0].end_to_end_id, "AC04")],
+        message_id="PAIN002-X",
+        created_at=AT,
+    )
+
+    with pytest.raises(BankFileError) as refused:
+        _import(data, name="pain002.xml")
+
+    assert "OrgnlMsgId: the report is about the message EPP-XX-UNKNOWN-1" in str(
+        refused.value
+    )
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+    assert not BankFile.objects.exists()
+
+
+# --- a returned amount that is not the payment's ---------------------------------
+
+
+def test_a_return_of_another_amount_is_flagged_for_a_person_not_applied(sent):
+    data = _camt(
+        [
+            SimulatedReturn(sent[0].end_to_end_id, 25_000, "AC01"),
+            _returned(sent[1], "AC04"),
+        ]
+    )
+
+    result = _import(data)
+
+    differing, matching = result.bank_file.returns.order_by("position")
+    assert (differing.outcome, differing.flag) == ("flagged", "amount_differs")
+    assert differing.amount_cents == 25_000
+    assert differing.get_flag_display() == "Betrag fehlt oder weicht von der Zahlung ab"
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+    assert matching.outcome == "applied"
+    assert (result.bank_file.applied_count, result.bank_file.flagged_count) == (1, 1)
+    assert result.by_flag == {"amount_differs": 1}
+    assert list(returns_to_check(["DE-BY"])) == [differing]
+    event = AuditEvent.objects.get(action="bank_file_imported")
+    assert event.details["flagged_by_flag"] == {"amount_differs": 1}
+
+
+def test_a_camt054_return_whose_amount_cannot_be_told_is_flagged(sent):
+    # One entry of 400.00 resolving two returns, neither with its own amount.
+    data = _camt([_returned(sent[0], "AC01")]).replace(
+        b'<Amt Ccy="EUR">200.00</Amt>', b'<Amt Ccy="EUR">400.00</Amt>', 1
+    )
+    tx_start, tx_end = data.index(b"<TxDtls>"), data.index(b"</TxDtls>") + 9
+    transfer = data[tx_start:tx_end].replace(b'<Amt Ccy="EUR">200.00</Amt>', b"")
+    second = transfer.replace(
+        sent[0].end_to_end_id.encode(), sent[1].end_to_end_id.encode()
+    )
+    data = data[:tx_start] + transfer + second + data[tx_end:]
+
+    result = _import(data)
+
+    assert [r.amount_cents for r in result.bank_file.returns.all()] == [None, None]
+    assert set(result.bank_file.returns.values_list("outcome", "flag")) == {
+        ("flagged", "amount_differs")
+    }
+    assert set(
+        Payment.objects.filter(pk__in=[sent[0].pk, sent[1].pk]).values_list(
+            "status", flat=True
+        )
+    ) == {"sent"}
+
+
+# --- one MsgId, one message -----------------------------------------------------
+
+
+def test_a_second_file_with_an_imported_message_id_is_refused_whole(sent):
+    first = _import(_camt([_returned(sent[0], "AC01")])).bank_file
+    other_content = _camt([_returned(sent[1], "AC04")])  # the same MsgId
+
+    with pytest.raises(BankFileError) as refused:
+        _import(other_content, name="camt054-second.xml")
+
+    assert str(refused.value) == (
+        "camt054-second.xml: GrpHdr/MsgId: the message id CAMT-2023-03-24-1 came "
+        f"before in another file (bank file {first.pk}, imported 2023-03-20 09:00); "
+        "a bank never sends two messages with one id, so nothing of this file was "
+        "imported"
+    )
+    assert Payment.objects.get(pk=sent[1].pk).status == "sent"
+    assert list(BankFile.objects.all()) == [first]
+    assert BankReturn.objects.count() == 1
+    assert AuditEvent.objects.filter(action="bank_file_imported").count() == 1
+
+
+def test_one_message_id_per_land_and_kind_is_kept_by_the_database(sent):
+    first = _import(_camt([_returned(sent[0], "AC01")])).bank_file
+
+    with pytest.raises(IntegrityError):
+        BankFile.objects.create(
+            kind=first.kind,
+            sha256="0" * 64,
+            name="x.xml",
+            path="x",
+            message_id=first.message_id,
+            land_id=first.land_id,
+            imported_at=first.imported_at,
+            imported_by="x",
+        )
+
+
+def test_a_message_id_imported_meanwhile_by_someone_else_is_refused(
+    sent, monkeypatch, bank_file_dir
+):
+    _import(_camt([_returned(sent[0], "AC01")]))
+    check = returns._refuse_reused_message_id
+    calls = []
+
+    def too_late_the_first_time(*args):
+        calls.append(args)
+        if len(calls) > 1:
+            check(*args)
+
+    monkeypatch.setattr(returns, "_refuse_reused_message_id", too_late_the_first_time)
+
+    with pytest.raises(BankFileError, match="came before in another file"):
+        _import(_camt([_returned(sent[1], "AC04")]))
+
+    assert Payment.objects.get(pk=sent[1].pk).status == "sent"
+    assert BankFile.objects.count() == 1
+    assert len(list(Path(bank_file_dir).iterdir())) == 1
+
+
 # --- bad files: file, line and field, and nothing stored -----------------------------
 
 
@@ -322,12 +514,54 @@ def test_an_xsd_violation_names_line_and_field_but_no_value(sent):
 
 def test_a_value_in_a_pattern_error_is_not_repeated(sent):
     data = _camt([_returned(sent[0], "AC01")]).replace(
-        BY_PAYER.encode(), b"Max Mustermann"
+        BY_PAYER.encode(), b"Max O'Mustermann"
     )
 
     error = _problems(data)
 
-    assert "IBAN" in str(error)
+    (problem,) = error.problems
+    line = data[: data.index(b"Mustermann")].count(b"\n") + 1
+    assert str(problem) == (
+        f"line {line}, BkToCstmrDbtCdtNtfctn/Ntfctn/Acct/Id/IBAN: does not match "
+        "the ISO schema (type IBAN2007Identifier): [facet 'pattern'] The value "
+        "[value] is not accepted by the pattern '[A-Z]{2,2}[0-9]{2,2}[a-zA-Z0-9]{1,30}'."
+    )
+    assert "Mustermann" not in str(error)
+    with translation.override("de"):
+        assert (
+            "entspricht nicht dem ISO-Schema (Typ IBAN2007Identifier)" in problem.text
+        )
+
+
+def test_an_enumeration_error_keeps_the_allowed_codes_but_not_the_value(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(
+        b"<CdtDbtInd>CRDT</CdtDbtInd>", b"<CdtDbtInd>Mustermann</CdtDbtInd>", 1
+    )
+
+    error = _problems(data)
+
+    (problem,) = error.problems
+    assert problem.field == "BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry/CdtDbtInd"
+    assert problem.detail == (
+        "[facet 'enumeration'] The value [value] is not an element of the set "
+        "{'CRDT', 'DBIT'}."
+    )
+    assert problem.values == {"type": "CreditDebitCode"}
+    assert "Mustermann" not in str(error)
+
+
+def test_an_error_of_an_atomic_type_names_the_type_not_the_value(sent):
+    data = _camt([_returned(sent[0], "AC01")]).replace(
+        b'<Amt Ccy="EUR">200.00</Amt>', b'<Amt Ccy="EUR">Mustermann</Amt>', 1
+    )
+
+    error = _problems(data)
+
+    (problem,) = error.problems
+    assert problem.detail == (
+        "[value] is not a valid value of the atomic type "
+        "'ActiveOrHistoricCurrencyAndAmount_SimpleType'."
+    )
     assert "Mustermann" not in str(error)
 
 
@@ -412,6 +646,7 @@ def test_reading_separates_returns_from_other_entries():
     assert content.returns == []
     assert content.other_entries == 1
     assert content.account_ibans == {BY_PAYER}
+    assert content.accounts[0].line > 0
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -447,6 +682,58 @@ def test_command_imports_and_reports_counts_without_personal_data(
     for payment in Payment.objects.all():
         assert payment.iban not in everything
     assert "Jörg" not in everything and "Müller" not in everything
+
+
+def test_command_refuses_a_file_of_no_payer_account_and_applies_nothing(sent, tmp_path):
+    get_user_model().objects.create_user("clerk-anna")
+    path = tmp_path / "camt054.xml"
+    path.write_bytes(_camt([_returned(sent[0], "AC01")], iban=NEW_IBAN))
+    out = StringIO()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
+
+    assert "Acct: the account is no payer account of a Land" in str(refused.value)
+    assert NEW_IBAN not in str(refused.value)
+    assert "applied" not in out.getvalue()
+    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+def test_command_shows_a_differing_amount_as_flagged(sent, tmp_path):
+    get_user_model().objects.create_user("clerk-anna")
+    path = tmp_path / "camt054.xml"
+    path.write_bytes(_camt([SimulatedReturn(sent[0].end_to_end_id, 25_000, "AC01")]))
+    out = StringIO()
+
+    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
+
+    assert "(DE-BY): 1 entries, 0 applied, 1 flagged" in out.getvalue()
+    assert (
+        "  flagged, not applied, for a person to check: amount_differs 1"
+        in out.getvalue()
+    )
+
+
+def test_command_refuses_a_second_file_with_the_same_message_id(sent, tmp_path):
+    get_user_model().objects.create_user("clerk-anna")
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    first.write_bytes(_camt([_returned(sent[0], "AC01")]))
+    second.write_bytes(_camt([_returned(sent[1], "AC01")]))
+    call_command(
+        "import_bank_file", str(first), "--by", "clerk-anna", stdout=StringIO()
+    )
+    bank_file = BankFile.objects.get()
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_bank_file", str(second), "--by", "clerk-anna", stdout=StringIO()
+        )
+
+    assert (
+        f"second.xml: GrpHdr/MsgId: the message id CAMT-2023-03-24-1 came before in "
+        f"another file (bank file {bank_file.pk}, imported 2023-03-20 09:00)"
+    ) in str(refused.value)
+    assert Payment.objects.get(pk=sent[1].pk).status == "sent"
 
 
 def test_command_reports_a_bad_file_with_line_and_field(sent, tmp_path):

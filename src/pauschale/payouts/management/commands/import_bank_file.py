@@ -3,10 +3,12 @@
     import_bank_file FILE... --by USER [--land DE-BY]
 
 Each file is checked against its ISO XSD and imported once; a file imported
-before changes nothing. Output names ids, counts and reason codes, never people.
+before changes nothing. A file of an account that is no payer account, or with
+the MsgId of another file imported before, is refused. Returns that need a
+person (e.g. a returned amount that is not the payment's) are flagged, not
+applied. Output names ids, counts and reason codes, never people.
 """
 
-from collections import Counter
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -58,14 +60,19 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{path.name}: bank file {bank_file.pk}, {bank_file.kind} "
-            f"{bank_file.message_id} ({bank_file.land_id or 'Land unknown'}): "
+            f"{bank_file.message_id} ({bank_file.land_id}): "
             f"{bank_file.entry_count} entries, {bank_file.applied_count} applied, "
             f"{bank_file.flagged_count} flagged, {bank_file.unmatched_count} unmatched, "
             f"{bank_file.other_count} other"
         )
         if result.by_reason:
-            counts = Counter(result.by_reason)
+            self.stdout.write(f"  applied by reason: {_counts(result.by_reason)}")
+        if result.by_flag:
             self.stdout.write(
-                "  applied by reason: "
-                + ", ".join(f"{code} {n}" for code, n in sorted(counts.items()))
+                f"  flagged, not applied, for a person to check: "
+                f"{_counts(result.by_flag)}"
             )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
