@@ -9,7 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers
 
 from .auth import session_is_current
-from .models import StaffProfile
+from .models import LAND_ROLES, Role, StaffProfile
+
+# Who may do what with the money of their own Land; the pages and the commands
+# (``payment_run``, ``import_bank_file``) both ask these.
+PREPARES_RUNS = (Role.CLERK,)
+"""Prepare the payment runs of the Land."""
+RELEASES_RUNS = (Role.APPROVER,)
+"""Release a prepared run of the Land that somebody else prepared."""
+CANCELS_RUNS = LAND_ROLES
+"""Discard a prepared run of the Land."""
+IMPORTS_BANK_FILES = LAND_ROLES
+"""Import the bank's files about the Land's payer account."""
 
 
 def current_staff(request) -> StaffProfile | None:

@@ -23,13 +23,17 @@ from pauschale.payouts.services import (
 )
 
 from .. import scoping
-from ..access import staff_view
+from ..access import (
+    CANCELS_RUNS,
+    IMPORTS_BANK_FILES,
+    PREPARES_RUNS,
+    RELEASES_RUNS,
+    staff_view,
+)
 from ..forms import BankFileForm, PrepareRunForm
-from ..models import LAND_ROLES, Role
+from ..models import LAND_ROLES
 
 land_view = staff_view(*LAND_ROLES)
-clerk_view = staff_view(Role.CLERK)
-approver_view = staff_view(Role.APPROVER)
 
 
 # --- payment runs ----------------------------------------------------------------
@@ -51,12 +55,12 @@ def run_list(request):
         "page": page,
         "waiting": waiting,
         "form": PrepareRunForm(land=staff.land_id),
-        "may_prepare": staff.role == Role.CLERK,
+        "may_prepare": staff.role in PREPARES_RUNS,
     }
     return render(request, "backoffice/run_list.html", context)
 
 
-@clerk_view
+@staff_view(*PREPARES_RUNS)
 @require_POST
 def run_prepare(request):
     staff = request.staff
@@ -88,7 +92,7 @@ def run_detail(request, pk):
     context = {
         "run": run,
         "files": run.files.order_by("sequence"),
-        "may_release": staff.role == Role.APPROVER
+        "may_release": staff.role in RELEASES_RUNS
         and run.status == PaymentRun.Status.PREPARED
         and run.created_by != staff.user.username,
         "prepared_by_me": run.created_by == staff.user.username,
@@ -96,7 +100,7 @@ def run_detail(request, pk):
     return render(request, "backoffice/run_detail.html", context)
 
 
-@approver_view
+@staff_view(*RELEASES_RUNS)
 @require_POST
 def run_release(request, pk):
     staff = request.staff
@@ -124,7 +128,7 @@ def _refusal(run, staff) -> str:
     return _("This run cannot be released any more.")
 
 
-@land_view
+@staff_view(*CANCELS_RUNS)
 @require_POST
 def run_cancel(request, pk):
     staff = request.staff
@@ -171,7 +175,7 @@ def run_file_download(request, pk):
 # --- bank files ------------------------------------------------------------------
 
 
-@land_view
+@staff_view(*IMPORTS_BANK_FILES)
 def bank_file_list(request):
     staff = request.staff
     form = BankFileForm(request.POST or None, request.FILES or None)

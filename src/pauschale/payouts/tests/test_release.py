@@ -1,11 +1,8 @@
 """Four eyes, immutability after release, cancellation and the checked download."""
 
 import hashlib
-from io import StringIO
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, transaction
 
 import pytest
@@ -233,55 +230,3 @@ def test_a_released_run_cannot_be_cancelled(prepared):
     with pytest.raises(RunRefused):
         cancel_run(prepared, actor=APPROVER)
     assert _statuses() == {"sent"}
-
-
-# --- the command ------------------------------------------------------------------
-
-
-def _staff(*names):
-    for name in names:
-        get_user_model().objects.create_user(name, password="not-used-here-0")
-
-
-def _command(*args) -> str:
-    out = StringIO()
-    call_command("payment_run", *args, stdout=out)
-    return out.getvalue()
-
-
-def test_command_prepares_and_a_second_user_releases(program, out_dir):
-    _staff(CLERK, APPROVER)
-    approved_applications(program, "DE-BY", 2)
-
-    prepared = _command(
-        "--program", "eppsg-2023", "--out", str(out_dir), "--commit", "--by", CLERK
-    )
-    run = PaymentRun.objects.get()
-    assert f"Run {run.pk} DE-BY" in prepared
-    assert "prepared" in prepared
-
-    with pytest.raises(CommandError, match="prepared it cannot release"):
-        _command("--release", str(run.pk), "--by", CLERK)
-    released = _command("--release", str(run.pk), "--by", APPROVER)
-
-    assert f"Run {run.pk} released by {APPROVER}" in released
-    assert run.files.get().sha256 in released
-    assert PaymentRun.objects.get().status == "released"
-    for payment in Payment.objects.all():
-        for value in (payment.iban, payment.creditor_name, "Jörg", "Müller"):
-            assert value not in prepared + released
-
-
-def test_command_refuses_an_unknown_user(program, prepared):
-    with pytest.raises(CommandError, match="no active user"):
-        _command("--release", str(prepared.pk), "--by", "nobody")
-    assert PaymentRun.objects.get().status == "prepared"
-
-
-def test_command_cancels_a_prepared_run(program, prepared):
-    _staff(CLERK)
-
-    output = _command("--cancel", str(prepared.pk), "--by", CLERK)
-
-    assert f"Run {prepared.pk} cancelled" in output
-    assert _statuses() == {"open"}

@@ -2,12 +2,9 @@
 
 import logging
 from datetime import date, datetime
-from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from django.utils import translation
 
@@ -281,7 +278,7 @@ def test_a_file_of_an_account_that_is_no_payer_account_is_refused_whole(sent, ca
     data = _camt([_returned(sent[0], "AC01")], iban=NEW_IBAN)
 
     with pytest.raises(BankFileError) as refused:
-        _import(data)  # as the command does: no Land given
+        _import(data)  # without a Land, as the demo imports
 
     (problem,) = refused.value.problems
     assert problem.line == data[: data.index(b"<Acct>")].count(b"\n") + 1
@@ -647,128 +644,6 @@ def test_reading_separates_returns_from_other_entries():
     assert content.other_entries == 1
     assert content.account_ibans == {BY_PAYER}
     assert content.accounts[0].line > 0
-
-
-# --- the command ---------------------------------------------------------------------------
-
-
-def test_command_imports_and_reports_counts_without_personal_data(
-    sent, tmp_path, caplog
-):
-    caplog.set_level(logging.DEBUG)
-    get_user_model().objects.create_user("clerk-anna")
-    path = tmp_path / "camt054.xml"
-    path.write_bytes(
-        _camt(
-            [
-                _returned(sent[0], "AC01"),
-                SimulatedReturn("EPP-BY-55555-1", 20_000, "AC04"),
-            ]
-        )
-    )
-    out = StringIO()
-
-    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
-    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
-
-    output = out.getvalue()
-    assert (
-        "camt.054 CAMT-2023-03-24-1 (DE-BY): 2 entries, 1 applied, 0 flagged, 1 unmatched"
-        in output
-    )
-    assert "imported before; nothing changed" in output
-    assert "AC01 1" in output
-    everything = output + caplog.text
-    for payment in Payment.objects.all():
-        assert payment.iban not in everything
-    assert "Jörg" not in everything and "Müller" not in everything
-
-
-def test_command_refuses_a_file_of_no_payer_account_and_applies_nothing(sent, tmp_path):
-    get_user_model().objects.create_user("clerk-anna")
-    path = tmp_path / "camt054.xml"
-    path.write_bytes(_camt([_returned(sent[0], "AC01")], iban=NEW_IBAN))
-    out = StringIO()
-
-    with pytest.raises(CommandError) as refused:
-        call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
-
-    assert "Acct: the account is no payer account of a Land" in str(refused.value)
-    assert NEW_IBAN not in str(refused.value)
-    assert "applied" not in out.getvalue()
-    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
-
-
-def test_command_shows_a_differing_amount_as_flagged(sent, tmp_path):
-    get_user_model().objects.create_user("clerk-anna")
-    path = tmp_path / "camt054.xml"
-    path.write_bytes(_camt([SimulatedReturn(sent[0].end_to_end_id, 25_000, "AC01")]))
-    out = StringIO()
-
-    call_command("import_bank_file", str(path), "--by", "clerk-anna", stdout=out)
-
-    assert "(DE-BY): 1 entries, 0 applied, 1 flagged" in out.getvalue()
-    assert (
-        "  flagged, not applied, for a person to check: amount_differs 1"
-        in out.getvalue()
-    )
-
-
-def test_command_refuses_a_second_file_with_the_same_message_id(sent, tmp_path):
-    get_user_model().objects.create_user("clerk-anna")
-    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
-    first.write_bytes(_camt([_returned(sent[0], "AC01")]))
-    second.write_bytes(_camt([_returned(sent[1], "AC01")]))
-    call_command(
-        "import_bank_file", str(first), "--by", "clerk-anna", stdout=StringIO()
-    )
-    bank_file = BankFile.objects.get()
-
-    with pytest.raises(CommandError) as refused:
-        call_command(
-            "import_bank_file", str(second), "--by", "clerk-anna", stdout=StringIO()
-        )
-
-    assert (
-        f"second.xml: GrpHdr/MsgId: the message id CAMT-2023-03-24-1 came before in "
-        f"another file (bank file {bank_file.pk}, imported 2023-03-20 09:00)"
-    ) in str(refused.value)
-    assert Payment.objects.get(pk=sent[1].pk).status == "sent"
-
-
-def test_command_reports_a_bad_file_with_line_and_field(sent, tmp_path):
-    get_user_model().objects.create_user("clerk-anna")
-    path = tmp_path / "bad.xml"
-    path.write_bytes(
-        _camt([_returned(sent[0], "AC01")]).replace(
-            b"<Cd>BOOK</Cd>", b"<Cd>BOOKED</Cd>"
-        )
-    )
-
-    with pytest.raises(CommandError, match=r"bad.xml: line \d+, .*Sts/Cd"):
-        call_command(
-            "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
-        )
-
-
-def test_command_refuses_a_file_with_a_doctype_and_imports_nothing(sent, tmp_path):
-    get_user_model().objects.create_user("clerk-anna")
-    path = tmp_path / "entity.xml"
-    path.write_bytes(
-        _with_doctype(_camt([_returned(sent[0], "AC01")]), *DOCTYPES["external entity"])
-    )
-
-    with pytest.raises(CommandError) as refused:
-        call_command(
-            "import_bank_file", str(path), "--by", "clerk-anna", stdout=StringIO()
-        )
-
-    assert "entity.xml: line 2: the file has a document type declaration" in str(
-        refused.value
-    )
-    assert "root:" not in str(refused.value)
-    assert not BankFile.objects.exists()
-    assert Payment.objects.get(pk=sent[0].pk).status == "sent"
 
 
 # --- a new payment after case handling ----------------------------------------------

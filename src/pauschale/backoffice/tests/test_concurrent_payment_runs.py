@@ -8,7 +8,6 @@ import time
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Sum
 
@@ -16,18 +15,18 @@ import pytest
 
 from pauschale.payouts.models import Payment, PaymentFile, PaymentRun, PaymentRunItem
 from pauschale.payouts.sepa import validate_pain001
+from pauschale.payouts.tests.factories import approved_applications, ensure_lands
 from pauschale.programs.models import Program
 
-from .factories import approved_applications, ensure_lands
+from .staff import make_staff
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
-LANDS = ("DE-BY", "DE-NW", "DE-SN")
 CLERK = "clerk-tests"
-PER_LAND = 40
+PAYMENTS = 120
 
 
 @pytest.fixture(autouse=True)
@@ -89,12 +88,10 @@ def _wait_until_blocked(count: int, processes, timeout: float = 60) -> None:
 
 
 def test_two_concurrent_commands_pay_every_payment_exactly_once(program, tmp_path):
-    get_user_model().objects.create_user(CLERK)
+    make_staff(CLERK, "clerk", land="DE-BY")
     program.spec_json["payment"]["max_transactions_per_file"] = 25
     program.save()
-    applications = []
-    for land in LANDS:
-        applications += approved_applications(Program.objects.get(), land, PER_LAND)
+    applications = approved_applications(Program.objects.get(), "DE-BY", PAYMENTS)
     expected_total = Payment.objects.aggregate(total=Sum("amount_cents"))["total"]
 
     # Hold both commands at their first write to the run table, then let them
@@ -109,7 +106,7 @@ def test_two_concurrent_commands_pay_every_payment_exactly_once(program, tmp_pat
     for process, (_out, err) in zip(processes, results, strict=True):
         assert process.returncode == 0, err
     payments = Payment.objects.all()
-    assert payments.count() == len(LANDS) * PER_LAND
+    assert payments.count() == PAYMENTS
     assert not payments.filter(run_item__isnull=True).exists()
     assert set(payments.values_list("status", flat=True)) == {"in_run"}
     assert PaymentRunItem.objects.count() == payments.count()

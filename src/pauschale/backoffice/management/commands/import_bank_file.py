@@ -7,15 +7,22 @@ before changes nothing. A file of an account that is no payer account, or with
 the MsgId of another file imported before, is refused. Returns that need a
 person (e.g. a returned amount that is not the payment's) are flagged, not
 applied. Output names ids, counts and reason codes, never people.
+
+The same rules as the bank-file page (``access``): staff of a Land authority
+import the files about their own Land's account only; ``--land``, if given,
+must be that Land. It lives in the back office, not in payouts, because the
+staff roles do.
 """
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ...bank_files import BankFileError
-from ...returns import import_bank_file
+from pauschale.payouts.bank_files import BankFileError
+from pauschale.payouts.returns import import_bank_file
+
+from ...access import IMPORTS_BANK_FILES
+from ..staff import require_land, staff_member
 
 
 class Command(BaseCommand):
@@ -25,16 +32,19 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
         parser.add_argument("--by", required=True, metavar="USER")
         parser.add_argument(
-            "--land", help="refuse files about another Land's account (ISO 3166-2)"
+            "--land",
+            help="the Land of --by (ISO 3166-2); files about another Land's "
+            "account are refused with or without it",
         )
 
     def handle(self, *args, files, by, land, **options):
-        if not get_user_model().objects.filter(username=by, is_active=True).exists():
-            raise CommandError(f"no active user {by!r}")
+        staff = staff_member(by, IMPORTS_BANK_FILES, "import a bank file")
+        if land:
+            require_land(staff, land.upper(), f"--land {land}")
         failed = []
         for path in files:
             try:
-                self._import(path, by, land.upper() if land else None)
+                self._import(path, staff.user.username, staff.land_id)
             except BankFileError as exc:
                 failed.append(str(exc))
                 self.stderr.write(str(exc))
@@ -47,7 +57,7 @@ class Command(BaseCommand):
                 + "; ".join(failed)
             )
 
-    def _import(self, path: Path, actor: str, land: str | None) -> None:
+    def _import(self, path: Path, actor: str, land: str) -> None:
         result = import_bank_file(
             path.read_bytes(), name=path.name, actor=actor, land=land
         )

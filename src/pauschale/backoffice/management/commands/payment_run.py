@@ -5,26 +5,32 @@
     payment_run --release 12 --by ben                     # a second person releases
     payment_run --cancel 12 --by anna                     # discard a prepared run
 
-Output names run ids, counts, sums, paths and checksums, never people.
+The same rules as the pages (``access``): a clerk prepares the runs of their
+Land, an approver of the run's Land who did not prepare it releases it, staff
+of the run's Land cancel it. It lives in the back office, not in payouts,
+because the staff roles do. Output names run ids, counts, sums, paths and
+checksums, never people.
 """
 
 import math
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from pauschale.programs.models import Program
-
-from ...models import PaymentRun
-from ...sepa import SepaFileError, format_amount
-from ...services import (
+from pauschale.payouts.models import PaymentRun
+from pauschale.payouts.sepa import SepaFileError, format_amount
+from pauschale.payouts.services import (
     RunRefused,
     cancel_run,
     create_payment_runs,
     release_run,
 )
+from pauschale.programs.models import Program
+
+from ...access import CANCELS_RUNS, PREPARES_RUNS, RELEASES_RUNS
+from ...models import StaffProfile
+from ..staff import require_land, staff_member
 
 
 class Command(BaseCommand):
@@ -72,21 +78,31 @@ class Command(BaseCommand):
 
     def handle(self, *args, release, cancel, by, **options):
         if release is not None:
-            return self._release(release, self._user(by))
+            staff = staff_member(by, RELEASES_RUNS, "release a payment run")
+            return self._release(self._run(release, staff), staff)
         if cancel is not None:
-            return self._cancel(cancel, self._user(by))
+            staff = staff_member(by, CANCELS_RUNS, "cancel a payment run")
+            return self._cancel(self._run(cancel, staff), staff)
         if not options["program"]:
             raise CommandError("give --program, or --release/--cancel RUN_ID")
-        user = self._user(by) if options["commit"] else (by or "dry-run")
-        self._prepare(user=user, **options)
+        if options["commit"]:
+            staff = staff_member(by, PREPARES_RUNS, "prepare a payment run")
+            lands = self._lands_of(staff, options.pop("lands"))
+            return self._prepare(user=staff.user.username, lands=lands, **options)
+        self._prepare(user=by or "dry-run", **options)
 
-    def _user(self, name: str | None) -> str:
-        if not name:
-            raise CommandError("give --by USER: who prepares, releases or cancels")
-        exists = get_user_model().objects.filter(username=name, is_active=True).exists()
-        if not exists:
-            raise CommandError(f"no active user {name!r}")
-        return name
+    def _run(self, run_id: int, staff: StaffProfile) -> PaymentRun:
+        run = PaymentRun.objects.filter(pk=run_id).first()
+        if run is None:
+            raise CommandError(f"no payment run {run_id}")
+        require_land(staff, run.land_id, f"payment run {run_id}")
+        return run
+
+    def _lands_of(self, staff: StaffProfile, lands: list[str] | None) -> list[str]:
+        """A clerk prepares the runs of their own Land only."""
+        for land in lands or []:
+            require_land(staff, land.upper(), f"--land {land}")
+        return [staff.land_id]
 
     # --- prepare --------------------------------------------------------------------
 
@@ -167,11 +183,9 @@ class Command(BaseCommand):
 
     # --- release and cancel ------------------------------------------------------------
 
-    def _release(self, run_id: int, user: str) -> None:
+    def _release(self, run: PaymentRun, staff: StaffProfile) -> None:
         try:
-            run = release_run(run_id, approver=user)
-        except PaymentRun.DoesNotExist:
-            raise CommandError(f"no payment run {run_id}") from None
+            run = release_run(run, approver=staff.user.username)
         except RunRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -181,14 +195,13 @@ class Command(BaseCommand):
         )
         self._write_files(run)
 
-    def _cancel(self, run_id: int, user: str) -> None:
+    def _cancel(self, run: PaymentRun, staff: StaffProfile) -> None:
         try:
-            run = cancel_run(run_id, actor=user)
-        except PaymentRun.DoesNotExist:
-            raise CommandError(f"no payment run {run_id}") from None
+            run = cancel_run(run, actor=staff.user.username)
         except RunRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Run {run.pk} cancelled by {user}: its {run.payment_count} payments "
+            f"Run {run.pk} cancelled by {staff.user.username}: its "
+            f"{run.payment_count} payments "
             "wait for the next run."
         )
