@@ -144,6 +144,10 @@ class Window(_Strict):
 REMITTANCE_PLACEHOLDERS = ("reference",)
 """What ``payment.remittance`` may contain in braces; ``Payment.remittance_text``
 fills in exactly these (``reference`` is the payment's EndToEndId)."""
+MAX_REMITTANCE_LENGTH = 140
+"""SEPA's unstructured remittance text, with the placeholders filled in."""
+_LONGEST_VALUES = {"reference": "X" * 35}
+"""The longest value of each placeholder: an EndToEndId has at most 35 characters."""
 
 
 def _remittance_problem(template: str) -> str | None:
@@ -163,11 +167,20 @@ def _remittance_problem(template: str) -> str | None:
         return f"unknown placeholder(s) {', '.join(unknown)}; use {known}"
     if any(form or conversion for _, form, conversion in fields):
         return f"write the placeholders as {known}, without a format"
+    longest = len(template.format_map(_LONGEST_VALUES))
+    if longest > MAX_REMITTANCE_LENGTH:
+        return (
+            f"the text can reach {longest} characters once the placeholders are "
+            f"filled in (an EndToEndId has up to 35); SEPA allows "
+            f"{MAX_REMITTANCE_LENGTH}"
+        )
     return None
 
 
 class Payment(_Strict):
-    remittance: Annotated[str, StringConstraints(min_length=1, max_length=140)]
+    remittance: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_REMITTANCE_LENGTH)
+    ]
     """Remittance text; ``{reference}`` is replaced by the payment's EndToEndId.
     It names the law because that protects the payment from seizure."""
     end_to_end_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,8}$")]

@@ -105,6 +105,12 @@ def _problems(text: str) -> list[str]:
             "payment.remittance: expected '}' before end of string; "
             "write a literal brace twice",
         ),
+        (
+            "EPPSG {reference}",
+            "EPPSG " + "x" * 78 + " {reference}",
+            "payment.remittance: the text can reach 142 characters once the "
+            "placeholders are filled in (an EndToEndId has up to 35); SEPA allows 140",
+        ),
     ],
 )
 def test_an_error_names_the_key_and_the_problem(old, new, expected):
