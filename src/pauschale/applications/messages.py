@@ -31,8 +31,8 @@ REFUSAL_TEXTS = {
     Reason.PIN_LOCKED: _(
         "The PIN entry for this access code is locked after too many wrong PINs. "
         "You can still apply with this access code if you log in to BundID with the "
-        "online ID function of your ID card (eID). If you cannot, please contact "
-        "your institution."
+        "online ID function of your ID card (eID) or with your ELSTER certificate. "
+        "If you cannot, please contact your institution."
     ),
     Reason.PIN_NOT_ISSUED: _(
         "Your institution issued this access code without a PIN. A login with user "

@@ -37,6 +37,20 @@ def test_a_wrong_totp_code_is_refused(client, clerk_by):
     assert AuditEvent.objects.filter(action="staff_login_failed").count() == 1
 
 
+def test_a_code_used_for_a_login_is_refused_the_second_time_and_says_so(
+    client, clerk_by
+):
+    token = current_token(clerk_by)
+    assert log_in(client, clerk_by, token=token).status_code == 302
+    client.post("/backoffice/logout/")
+
+    response = log_in(client, clerk_by, token=token)
+
+    assert response.status_code == 200
+    assert "Ein Sicherheitscode gilt nur einmal" in response.content.decode()
+    assert client.get("/backoffice/applications/").status_code == 302
+
+
 def test_a_wrong_password_with_the_right_code_is_refused(client, clerk_by):
     response = client.post(
         "/backoffice/login/",

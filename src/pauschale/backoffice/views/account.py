@@ -52,7 +52,12 @@ def login_view(request):
             )
         else:
             form.add_error(
-                None, _("User name, password or security code is not correct.")
+                None,
+                _(
+                    "User name, password or security code is not correct. A security "
+                    "code is accepted only once: if you have just logged in with it, "
+                    "wait for the next one."
+                ),
             )
     return render(request, "backoffice/login.html", {"form": form, "next": next_url})
 
