@@ -75,15 +75,12 @@ def import_bank_file(
     digest = hashlib.sha256(data).hexdigest()
     existing = BankFile.objects.filter(sha256=digest).first()
     if existing is not None:
+        _refuse_other_land(name, existing.land_id, land)
         return _repeated(existing, actor)
 
     content = read_bank_file(data, name)
     file_land = _land_of(content, name)
-    if land is not None and file_land != land:
-        message = gettext_noop(
-            "the file is not about an account or payment run of %(detail)s"
-        )
-        raise BankFileError(name, [Problem(0, "", message, land)])
+    _refuse_other_land(name, file_land, land)
     _refuse_reused_message_id(content, file_land, name)
 
     path = _keep_copy(data, digest)
@@ -126,6 +123,16 @@ def import_bank_file(
     return ImportResult(
         bank_file=bank_file, created=True, by_reason=by_reason, by_flag=by_flag
     )
+
+
+def _refuse_other_land(name: str, file_land: str | None, land: str | None) -> None:
+    """With ``land`` (a clerk's own), refuse a file of another Land, whether it
+    is new or was imported before by that Land's staff."""
+    if land is not None and file_land != land:
+        message = gettext_noop(
+            "the file is not about an account or payment run of %(detail)s"
+        )
+        raise BankFileError(name, [Problem(0, "", message, land)])
 
 
 def _repeated(bank_file: BankFile, actor: str) -> ImportResult:

@@ -180,6 +180,21 @@ def test_a_clerk_cannot_import_another_lands_bank_file(as_user, clerk_nw, paid_b
     assert not BankFile.objects.exists()
 
 
+def test_a_file_another_land_imported_is_refused_not_shown_as_a_repeat(
+    as_user, clerk_by, clerk_nw, paid_by
+):
+    content = _camt([SimulatedReturn("EPP-BY-1-1", 20_000, "AC01")])
+    assert _upload(as_user(clerk_by), content).status_code == 302
+
+    response = _upload(as_user(clerk_nw), content)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Diese Datei wurde bereits eingelesen" not in page
+    assert "die Datei betrifft kein Konto und keinen Zahlungslauf von DE-NW" in page
+    assert BankFile.objects.get().land_id == "DE-BY"
+
+
 def test_a_broken_bank_file_is_refused_with_its_problems(as_user, clerk_by, paid_by):
     response = _upload(as_user(clerk_by), b"<Document>kaputt</Document>")
 
