@@ -22,6 +22,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from django.conf import settings
@@ -411,13 +412,21 @@ def _text(element, *names: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+# ISO 20022 allows a date-time without offset; a German bank then means its
+# own local time.
+_BANK_TIME_ZONE = ZoneInfo("Europe/Berlin")
+
+
 def _datetime(text: str) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_BANK_TIME_ZONE)
+    return value
 
 
 def _date(element, *names: str) -> date | None:

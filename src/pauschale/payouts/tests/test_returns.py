@@ -711,3 +711,16 @@ def test_a_pain002_violating_its_xsd_names_line_and_field(sent):
     assert problem.field == "CstmrPmtStsRpt/OrgnlPmtInfAndSts/TxInfAndSts/TxSts"
     assert problem.line == data[: data.index(b"REJECTED")].count(b"\n") + 1
     assert Payment.objects.get(pk=sent[0].pk).status == "sent"
+
+
+def test_a_creation_time_without_offset_is_the_banks_local_time(sent, recwarn):
+    data = _camt([_returned(sent[0], "AC01")])
+    stamp = AT.isoformat().encode()
+    assert stamp in data
+    data = data.replace(stamp, stamp[:19])
+
+    bank_file = _import(data).bank_file
+
+    bank_file.refresh_from_db()
+    assert bank_file.created_at_bank == AT
+    assert not [w for w in recwarn if "naive datetime" in str(w.message)]
