@@ -57,7 +57,7 @@ format:
 ## The web server on http://127.0.0.1:$(PORT) with the development identity provider.
 PORT ?= 8000
 serve: setup
-	$(BIN)/pauschale dev_setup
+	SAML_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/pauschale dev_setup
 	SAML_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/pauschale runserver 127.0.0.1:$(PORT)
 
 APPS_WITH_CATALOGUE = $(foreach dir,$(wildcard src/pauschale/*/locale),--ignore '$(notdir $(patsubst %/locale,%,$(dir)))/*')

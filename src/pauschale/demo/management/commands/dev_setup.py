@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"Ready: {Institution.objects.count()} institutions, program {program.slug}.\n"
-            f"Open http://127.0.0.1:8000/{program.slug}/ and choose Land 'Bayern' "
+            f"Open {settings.SAML_BASE_URL}/{program.slug}/ and choose Land 'Bayern' "
             f"({institution.name}).\nCodes for eID or ELSTER logins:\n"
         )
         for code in plain:
@@ -66,7 +66,9 @@ class Command(BaseCommand):
             ("dev-approver-by", "approver", {"land": "DE-BY"}),
             ("dev-operator", "operator", {}),
         ]
-        self.stdout.write("Back-office accounts (http://127.0.0.1:8000/backoffice/):\n")
+        self.stdout.write(
+            f"Back-office accounts ({settings.SAML_BASE_URL}/backoffice/):\n"
+        )
         for username, role, scope in accounts:
             if get_user_model().objects.filter(username=username).exists():
                 self.stdout.write(
