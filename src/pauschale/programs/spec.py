@@ -23,6 +23,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from pauschale.common.lands import LANDS
+from pauschale.common.sepa_text import to_sepa_text
 
 from .waiting_room_spec import WaitingRoomSpec
 
@@ -167,12 +168,24 @@ def _remittance_problem(template: str) -> str | None:
         return f"unknown placeholder(s) {', '.join(unknown)}; use {known}"
     if any(form or conversion for _, form, conversion in fields):
         return f"write the placeholders as {known}, without a format"
-    longest = len(template.format_map(_LONGEST_VALUES))
-    if longest > MAX_REMITTANCE_LENGTH:
+    literal = "".join(text for text, _, _, _ in Formatter().parse(template))
+    dropped = sorted(
+        {ch for ch in literal if not ch.isspace() and not to_sepa_text(ch, 8)}
+    )
+    if dropped:
         return (
-            f"the text can reach {longest} characters once the placeholders are "
-            f"filled in (an EndToEndId has up to 35); SEPA allows "
-            f"{MAX_REMITTANCE_LENGTH}"
+            f"{' '.join(dropped)} is not in the SEPA character set and would be "
+            "dropped from the transfer"
+        )
+    # As written into the file: ä becomes ae, so the text can grow.
+    written = to_sepa_text(
+        template.format_map(_LONGEST_VALUES), 10 * MAX_REMITTANCE_LENGTH
+    )
+    if len(written) > MAX_REMITTANCE_LENGTH:
+        return (
+            f"the text can reach {len(written)} characters in the SEPA file once "
+            f"the placeholders are filled in (an EndToEndId has up to 35, ä is "
+            f"written ae); SEPA allows {MAX_REMITTANCE_LENGTH}"
         )
     return None
 

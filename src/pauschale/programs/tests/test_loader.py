@@ -108,8 +108,18 @@ def _problems(text: str) -> list[str]:
         (
             "EPPSG {reference}",
             "EPPSG " + "x" * 78 + " {reference}",
-            "payment.remittance: the text can reach 142 characters once the "
-            "placeholders are filled in (an EndToEndId has up to 35); SEPA allows 140",
+            "payment.remittance: the text can reach 142 characters in the SEPA file",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG " + "Ä" * 50 + " {reference}",
+            # 22 + 6 + 100 + 1 + 35: each Ä is written Ae.
+            "payment.remittance: the text can reach 164 characters in the SEPA file",
+        ),
+        (
+            "EPPSG {reference}",
+            "EPPSG € 漢 {reference}",
+            "payment.remittance: € 漢 is not in the SEPA character set",
         ),
     ],
 )
