@@ -22,8 +22,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop

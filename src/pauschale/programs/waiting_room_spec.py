@@ -15,6 +15,9 @@ from pauschale.common.lands import LANDS
 MAX_ADMISSION_RATE_PER_S = 100_000
 """The highest admission rate a program or an operator may set: far above what
 any identity provider bears, low enough to catch a typo (1e9, inf)."""
+MIN_OPERATOR_RATE_PER_S = 0.01
+"""The lowest rate an operator may set: one admission every 100 seconds. Below
+that the waits shown lose all meaning; to stop admitting, operators pause."""
 
 
 class _Strict(BaseModel):

@@ -1,7 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pauschale.programs.waiting_room_spec import MAX_ADMISSION_RATE_PER_S
+from pauschale.programs.waiting_room_spec import (
+    MAX_ADMISSION_RATE_PER_S,
+    MIN_OPERATOR_RATE_PER_S,
+)
 
 
 class RateForm(forms.Form):
@@ -9,7 +12,7 @@ class RateForm(forms.Form):
 
     rate = forms.FloatField(
         label=_("Admissions per second"),
-        min_value=0.01,
+        min_value=MIN_OPERATOR_RATE_PER_S,
         max_value=MAX_ADMISSION_RATE_PER_S,
         widget=forms.NumberInput(
             attrs={"class": "kern-form-input__input", "step": "any"}

@@ -133,6 +133,17 @@ def test_the_command_refuses_a_rate_that_is_no_sane_number(program, rate):
     assert not AuditEvent.objects.exists()
 
 
+@pytest.mark.parametrize("rate", ["0.001", "1e-300"])
+def test_the_command_refuses_a_rate_below_one_admission_per_100_seconds(program, rate):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="rate is at least 0.01 per second"):
+        call_command("waitingroom", "set-rate", rate, program="eppsg-2023")
+
+    assert services.overview(program)["rate"] == 50
+    assert not AuditEvent.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("rate", "error"),
     [

@@ -11,6 +11,7 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from pauschale.programs.models import Program
+from pauschale.programs.waiting_room_spec import MIN_OPERATOR_RATE_PER_S
 from pauschale.waitingroom import services
 from pauschale.waitingroom.backends.base import rate_problem
 from pauschale.waitingroom.display import local_time
@@ -39,6 +40,12 @@ class Command(BaseCommand):
             problem = rate_problem(rate)
             if problem:
                 raise CommandError(f"set-rate {rate}: {problem}")
+            if rate < MIN_OPERATOR_RATE_PER_S:
+                raise CommandError(
+                    f"set-rate {rate}: an operator's rate is at least "
+                    f"{MIN_OPERATOR_RATE_PER_S} per second (one admission every "
+                    f"100 s); to stop admitting, pause"
+                )
             services.set_rate(found, rate, actor=actor, reason=reason)
         elif action == "pause":
             services.pause(found, actor=actor, reason=reason)
