@@ -72,9 +72,12 @@ def test_an_institution_account_needs_an_institution(uni_by):
     assert StaffProfile.objects.get(user__username="x").institution == uni_by
 
 
-def test_an_existing_user_is_not_overwritten(clerk_by):
-    with pytest.raises(CommandError):
-        call_command("create_staff", "--username", "clerk-by", "--role", "operator")
+@pytest.mark.parametrize("username", ["clerk-by", "CLERK-BY"])
+def test_an_existing_user_is_not_overwritten(clerk_by, username):
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("create_staff", "--username", username, "--role", "operator")
+
+    assert StaffProfile.objects.count() == 1
 
 
 def test_an_unknown_land_is_named_with_the_known_ones():
@@ -114,6 +117,8 @@ def test_an_unknown_institution_is_named(institution_id):
         ),
         ("anna by", "--username: Enter a valid username."),
         ("", "--username: This field cannot be blank."),
+        ("clerk-\u0432y", "--username: use only ASCII letters"),  # Cyrillic в
+        ("d\u0435v-clerk", "--username: use only ASCII letters"),  # Cyrillic е
     ],
 )
 def test_a_user_name_that_could_never_log_in_is_refused(username, problem):
