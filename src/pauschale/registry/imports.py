@@ -347,7 +347,10 @@ def _parse_rows(path: str, chosen: ImportFormat, header: list[str], rows) -> lis
     first_line_of: dict[tuple[str, str], int] = {}
 
     for line, fields in rows:
-        if any(value.strip() for value in fields[len(header) :]):
+        # A short row has lost a separator or been cut; values would move to
+        # the wrong columns. Empty fields beyond the header are harmless.
+        extra = any(value.strip() for value in fields[len(header) :])
+        if extra or len(fields) < len(header):
             message = f"has {len(fields)} fields, the header {len(header)}"
             errors.append(RowError(path, line, None, message))
             continue

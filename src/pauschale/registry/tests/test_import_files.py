@@ -173,6 +173,19 @@ def test_row_with_more_fields_than_the_header_is_refused(write):
     assert error.line == 2 and "fields" in error.message
 
 
+def test_row_with_fewer_fields_than_the_header_is_refused(write):
+    path = write(
+        "x.csv",
+        HSK_HEADER
+        + "1,Berlin,H Spree,Public,www.example.org\n2,Berlin,H Havel,Public\n",
+    )
+
+    [error] = _errors(path)
+
+    assert (error.line, error.message) == (3, "has 4 fields, the header 5")
+    assert not Institution.objects.exists()
+
+
 def test_an_unclosed_quote_is_refused_naming_where_it_opened(write):
     path = write(
         "quote.csv",
