@@ -196,3 +196,17 @@ def test_a_clerk_sees_only_the_own_lands_dashboard_figures(
 
     rows = response.content.decode().lstrip("\ufeff").splitlines()[1:]
     assert sum(int(row.split(";")[2]) for row in rows) == 0
+
+
+def test_refused_and_missing_pages_say_so_in_german(as_user, clerk_by, application_nw):
+    client = as_user(clerk_by)
+
+    refused = client.get("/backoffice/codes/")
+    missing = client.get(f"/backoffice/applications/{application_nw.pk}/")
+
+    assert refused.status_code == 403
+    assert "Zugriff verweigert" in refused.content.decode()
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert "Seite nicht gefunden" in page
+    assert "Zwiebelhuber" not in page
