@@ -11,6 +11,13 @@ from .staff import make_staff, sign_in
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+@pytest.fixture(autouse=True)
+def _payment_dir(settings, tmp_path):
+    """Payment and bank files of a test go to its own directory."""
+    settings.PAUSCHALE_PAYMENT_DIR = tmp_path / "payments"
+    settings.PAUSCHALE_BANK_FILE_DIR = tmp_path / "bank"
+
+
 @pytest.fixture
 def spring_day(program):
     clock.set_now(datetime(2023, 4, 3, 10, 0, tzinfo=BERLIN))

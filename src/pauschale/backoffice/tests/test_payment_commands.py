@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture(autouse=True)
-def _payment_dir(settings, tmp_path):
-    settings.PAUSCHALE_PAYMENT_DIR = tmp_path / "payments"
-    settings.PAUSCHALE_BANK_FILE_DIR = tmp_path / "bank"
-
-
 @pytest.fixture
 def out_dir(tmp_path):
     return tmp_path / "payments"

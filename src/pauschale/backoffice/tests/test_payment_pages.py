@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture(autouse=True)
-def _payment_dir(settings, tmp_path):
-    settings.PAUSCHALE_PAYMENT_DIR = tmp_path / "payments"
-    settings.PAUSCHALE_BANK_FILE_DIR = tmp_path / "bank"
-
-
 @pytest.fixture
 def paid_by(program, spring_day):
     return approved_applications(program, "DE-BY", 3)
