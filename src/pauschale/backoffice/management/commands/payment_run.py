@@ -1,7 +1,7 @@
 """Payment runs from the command line: prepare, release (four eyes), cancel.
 
     payment_run --program eppsg-2023                      # dry run: what would go out
-    payment_run --program eppsg-2023 --commit --by anna   # prepare runs and files
+    payment_run --program eppsg-2023 --commit --by anna   # prepare the run of her Land
     payment_run --release 12 --by ben                     # a second person releases
     payment_run --cancel 12 --by anna                     # discard a prepared run
 
